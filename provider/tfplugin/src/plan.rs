@@ -1,0 +1,240 @@
+//! The planning pipeline every resource gets for free, in the order Terraform's consistency rules
+//! need: proposed state → defaults → write-only nulled → computed-unknown (only when something
+//! changes) → declared modifiers. The resource's own hook runs after this.
+
+use crate::cty::{Path, Value};
+use crate::diag::Diagnostics;
+use crate::schema::{Attribute, Block, BlockNesting, Nesting, PlanModifier};
+
+/// The framework's part of a plan for an update or create (`prior` is `None` on create).
+pub fn plan_resource(
+    block: &Block,
+    config: &Value,
+    prior: Option<&Value>,
+    proposed: &Value,
+) -> (Value, Vec<Path>) {
+    let mut planned = proposed.clone();
+    apply_defaults(block, config, &mut planned);
+    null_write_only(block, &mut planned);
+    let changed = prior.is_none_or(|p| *p != planned);
+    if changed {
+        mark_computed_unknown(block, config, &mut planned);
+    }
+    let mut requires_replace = Vec::new();
+    if let Some(prior) = prior {
+        apply_modifiers(block, &Path::root(), prior, &mut planned, &mut requires_replace);
+    }
+    (planned, requires_replace)
+}
+
+fn attr_of<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v.get(name).unwrap_or(&Value::Null)
+}
+
+fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
+    for a in &block.attributes {
+        let cfg = attr_of(config, &a.name);
+        if let (Some(default), true) = (&a.default, cfg.is_null())
+            && let Some(slot) = planned.get_mut(&a.name)
+        {
+            *slot = default.clone();
+        }
+        if let Some((nesting, attrs)) = a.nested_attributes() {
+            let nested_block = Block {
+                attributes: attrs.to_vec(),
+                ..Block::default()
+            };
+            if let Some(slot) = planned.get_mut(&a.name) {
+                for_each_element(nesting_of(nesting), cfg, slot, |c, p| {
+                    apply_defaults(&nested_block, c, p)
+                });
+            }
+        }
+    }
+    for b in &block.blocks {
+        let cfg = attr_of(config, &b.type_name);
+        if let Some(slot) = planned.get_mut(&b.type_name) {
+            for_each_element(b.nesting, cfg, slot, |c, p| apply_defaults(&b.block, c, p));
+        }
+    }
+}
+
+fn null_write_only(block: &Block, planned: &mut Value) {
+    for a in &block.attributes {
+        if a.write_only
+            && let Some(slot) = planned.get_mut(&a.name)
+        {
+            *slot = Value::Null;
+        }
+    }
+}
+
+/// Computed attributes the configuration leaves null become "known after apply".
+fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
+    for a in &block.attributes {
+        let cfg = attr_of(config, &a.name);
+        if a.computed && cfg.is_null() {
+            if let Some(slot) = planned.get_mut(&a.name) {
+                *slot = Value::Unknown;
+            }
+            continue;
+        }
+        if let Some((nesting, attrs)) = a.nested_attributes() {
+            let nested_block = Block {
+                attributes: attrs.to_vec(),
+                ..Block::default()
+            };
+            if let Some(slot) = planned.get_mut(&a.name) {
+                for_each_element(nesting_of(nesting), cfg, slot, |c, p| {
+                    mark_computed_unknown(&nested_block, c, p)
+                });
+            }
+        }
+    }
+    for b in &block.blocks {
+        let cfg = attr_of(config, &b.type_name);
+        if let Some(slot) = planned.get_mut(&b.type_name) {
+            for_each_element(b.nesting, cfg, slot, |c, p| mark_computed_unknown(&b.block, c, p));
+        }
+    }
+}
+
+fn apply_modifiers(
+    block: &Block,
+    path: &Path,
+    prior: &Value,
+    planned: &mut Value,
+    requires_replace: &mut Vec<Path>,
+) {
+    for a in &block.attributes {
+        apply_attribute_modifiers(a, &path.attr(&a.name), prior, planned, requires_replace);
+    }
+}
+
+fn apply_attribute_modifiers(
+    a: &Attribute,
+    path: &Path,
+    prior: &Value,
+    planned: &mut Value,
+    requires_replace: &mut Vec<Path>,
+) {
+    let before = attr_of(prior, &a.name);
+    let Some(slot) = planned.get_mut(&a.name) else {
+        return;
+    };
+    if a.has(PlanModifier::UseStateForUnknown) && slot.is_unknown() && !before.is_null() {
+        *slot = before.clone();
+    }
+    if a.has(PlanModifier::RequiresReplace) && *slot != *before {
+        requires_replace.push(path.clone());
+    }
+    if let (Some((Nesting::Single, attrs)), Value::Object(_)) = (a.nested_attributes(), &*slot) {
+        let nested = Block {
+            attributes: attrs.to_vec(),
+            ..Block::default()
+        };
+        apply_modifiers(&nested, path, before, slot, requires_replace);
+    }
+}
+
+fn nesting_of(n: Nesting) -> BlockNesting {
+    match n {
+        Nesting::Single => BlockNesting::Single,
+        Nesting::List => BlockNesting::List,
+        Nesting::Set => BlockNesting::Set,
+        Nesting::Map => BlockNesting::Map,
+    }
+}
+
+/// Visits pairs of (config element, planned element) of a nested collection. Set elements have no
+/// identity to pair them by, so they are paired only when config and plan hold the same count in
+/// the same order (the proposed state keeps config order).
+fn for_each_element(
+    nesting: BlockNesting,
+    config: &Value,
+    planned: &mut Value,
+    mut f: impl FnMut(&Value, &mut Value),
+) {
+    match (nesting, planned) {
+        (BlockNesting::Single | BlockNesting::Group, p @ Value::Object(_)) => f(config, p),
+        (BlockNesting::List | BlockNesting::Set, Value::List(items) | Value::Set(items)) => {
+            let cfg = config.as_list().unwrap_or(&[]);
+            if cfg.len() == items.len() {
+                for (c, p) in cfg.iter().zip(items.iter_mut()) {
+                    f(c, p);
+                }
+            }
+        }
+        (BlockNesting::Map, Value::Map(items)) => {
+            for (k, p) in items.iter_mut() {
+                let c = config.as_map().and_then(|m| m.get(k)).unwrap_or(&Value::Null);
+                f(c, p);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Runs every declared validator over a configuration, skipping null and unknown values
+/// (Terraform itself enforces required/optional, also inside nested attributes).
+pub fn validate_config(block: &Block, config: &Value, path: &Path, diags: &mut Diagnostics) {
+    for a in &block.attributes {
+        let v = attr_of(config, &a.name);
+        let p = path.attr(&a.name);
+        if v.is_unknown() || v.is_null() {
+            continue;
+        }
+        let mut found = Diagnostics::new();
+        for validator in &a.validators {
+            validator.validate(v, &p, &mut found);
+        }
+        if a.sensitive {
+            redact(&mut found, v);
+        }
+        diags.extend(found);
+        if let Some((nesting, attrs)) = a.nested_attributes() {
+            let nested = Block {
+                attributes: attrs.to_vec(),
+                ..Block::default()
+            };
+            visit_elements(nesting_of(nesting), v, &p, |elem, ep| {
+                validate_config(&nested, elem, ep, diags)
+            });
+        }
+    }
+    for b in &block.blocks {
+        let v = attr_of(config, &b.type_name);
+        let p = path.attr(&b.type_name);
+        visit_elements(b.nesting, v, &p, |elem, ep| validate_config(&b.block, elem, ep, diags));
+    }
+}
+
+/// Validators print the offending value; for sensitive attributes the value must not reach the UI.
+fn redact(diags: &mut Diagnostics, value: &Value) {
+    let Some(secret) = value.as_str().filter(|s| !s.is_empty()) else {
+        return;
+    };
+    for d in &mut diags.0 {
+        d.summary = d.summary.replace(secret, "(sensitive value)");
+        d.detail = d.detail.replace(secret, "(sensitive value)");
+    }
+}
+
+fn visit_elements(nesting: BlockNesting, v: &Value, path: &Path, mut f: impl FnMut(&Value, &Path)) {
+    if v.is_unknown() || v.is_null() {
+        return;
+    }
+    match nesting {
+        BlockNesting::Single | BlockNesting::Group => f(v, path),
+        BlockNesting::List | BlockNesting::Set => {
+            for (i, e) in v.as_list().unwrap_or(&[]).iter().enumerate() {
+                f(e, &path.index(i as i64));
+            }
+        }
+        BlockNesting::Map => {
+            for (k, e) in v.as_map().into_iter().flatten() {
+                f(e, &path.key(k));
+            }
+        }
+    }
+}

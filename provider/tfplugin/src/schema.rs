@@ -1,0 +1,259 @@
+//! Declared schemas: what Terraform shows, validates and plans, built with small builders.
+
+use std::sync::Arc;
+
+use crate::cty::{ObjectType, Type, Value};
+use crate::validators::Validator;
+
+/// Per-attribute planning rules, applied by [`crate::plan`] so resources don't hand-write diffing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanModifier {
+    /// A change of this attribute replaces the resource.
+    RequiresReplace,
+    /// A computed value that never changes once set: keep the prior value instead of "known after apply".
+    UseStateForUnknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+#[derive(Clone)]
+pub enum AttrKind {
+    Plain(Type),
+    Nested { nesting: Nesting, attributes: Vec<Attribute> },
+}
+
+#[derive(Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub kind: AttrKind,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub write_only: bool,
+    pub deprecated: Option<String>,
+    /// Used when the configuration leaves the attribute null (the attribute must be optional+computed).
+    pub default: Option<Value>,
+    pub modifiers: Vec<PlanModifier>,
+    pub validators: Vec<Arc<dyn Validator>>,
+}
+
+impl std::fmt::Debug for Attribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attribute").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl Attribute {
+    pub fn new(name: &str, ty: Type) -> Self {
+        Attribute {
+            name: name.to_string(),
+            kind: AttrKind::Plain(ty),
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            write_only: false,
+            deprecated: None,
+            default: None,
+            modifiers: Vec::new(),
+            validators: Vec::new(),
+        }
+    }
+
+    pub fn nested(name: &str, nesting: Nesting, attributes: Vec<Attribute>) -> Self {
+        Attribute {
+            kind: AttrKind::Nested { nesting, attributes },
+            ..Attribute::new(name, Type::Dynamic)
+        }
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+    pub fn deprecated(mut self, message: &str) -> Self {
+        self.deprecated = Some(message.to_string());
+        self
+    }
+    pub fn describe(mut self, text: &str) -> Self {
+        self.description = text.to_string();
+        self
+    }
+    /// Sets a default; makes the attribute optional and computed, as Terraform requires.
+    pub fn default(mut self, value: Value) -> Self {
+        self.default = Some(value);
+        self.optional = true;
+        self.computed = true;
+        self
+    }
+    pub fn requires_replace(mut self) -> Self {
+        self.modifiers.push(PlanModifier::RequiresReplace);
+        self
+    }
+    pub fn use_state_for_unknown(mut self) -> Self {
+        self.modifiers.push(PlanModifier::UseStateForUnknown);
+        self
+    }
+    pub fn validate(mut self, v: impl Validator + 'static) -> Self {
+        self.validators.push(Arc::new(v));
+        self
+    }
+
+    pub fn has(&self, m: PlanModifier) -> bool {
+        self.modifiers.contains(&m)
+    }
+
+    /// The cty type of this attribute's value.
+    pub fn value_type(&self) -> Type {
+        match &self.kind {
+            AttrKind::Plain(t) => t.clone(),
+            AttrKind::Nested { nesting, attributes } => {
+                let mut obj = ObjectType::default();
+                for a in attributes {
+                    obj.attrs.insert(a.name.clone(), a.value_type());
+                    if !a.required {
+                        obj.optional.insert(a.name.clone());
+                    }
+                }
+                wrap(*nesting, Type::Object(obj))
+            }
+        }
+    }
+
+    /// The attributes of the nested object, for nested attributes.
+    pub fn nested_attributes(&self) -> Option<(Nesting, &[Attribute])> {
+        match &self.kind {
+            AttrKind::Nested { nesting, attributes } => Some((*nesting, attributes)),
+            AttrKind::Plain(_) => None,
+        }
+    }
+}
+
+fn wrap(nesting: Nesting, t: Type) -> Type {
+    match nesting {
+        Nesting::Single => t,
+        Nesting::List => Type::list(t),
+        Nesting::Set => Type::set(t),
+        Nesting::Map => Type::map(t),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockNesting {
+    Single,
+    List,
+    Set,
+    Map,
+    Group,
+}
+
+#[derive(Clone, Debug)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub nesting: BlockNesting,
+    pub block: Block,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl NestedBlock {
+    pub fn new(type_name: &str, nesting: BlockNesting, block: Block) -> Self {
+        let max_items = if nesting == BlockNesting::Single { 1 } else { 0 };
+        NestedBlock {
+            type_name: type_name.to_string(),
+            nesting,
+            block,
+            min_items: 0,
+            max_items,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    pub description: String,
+    pub deprecated: bool,
+}
+
+impl Block {
+    pub fn new(description: &str) -> Self {
+        Block {
+            description: description.to_string(),
+            ..Block::default()
+        }
+    }
+    pub fn attr(mut self, a: Attribute) -> Self {
+        self.attributes.push(a);
+        self
+    }
+    pub fn block(mut self, b: NestedBlock) -> Self {
+        self.blocks.push(b);
+        self
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The object type of a value conforming to this block.
+    pub fn value_type(&self) -> Type {
+        let mut obj = ObjectType::default();
+        for a in &self.attributes {
+            obj.attrs.insert(a.name.clone(), a.value_type());
+        }
+        for b in &self.blocks {
+            let inner = b.block.value_type();
+            let t = match b.nesting {
+                BlockNesting::Single | BlockNesting::Group => inner,
+                BlockNesting::List => Type::list(inner),
+                BlockNesting::Set => Type::set(inner),
+                BlockNesting::Map => Type::map(inner),
+            };
+            obj.attrs.insert(b.type_name.clone(), t);
+        }
+        Type::Object(obj)
+    }
+}
+
+/// A versioned schema of a resource, data source or the provider itself.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(version: i64, block: Block) -> Self {
+        Schema { version, block }
+    }
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+}

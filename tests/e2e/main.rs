@@ -1,0 +1,8 @@
+//! End-to-end tests: real Terraform 1.0.3 and 1.15.5 driving the real provider binary.
+
+mod harness;
+
+mod cidr_plan;
+mod handshake;
+mod install;
+mod psk;
