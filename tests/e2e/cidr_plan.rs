@@ -80,29 +80,35 @@ both_versions!(allocations);
 fn bad_inputs(tf: Tf) {
     let w = Workdir::new(tf, Install::Mirror, &config("10.0.0.1/8", "", &[AWS]));
     w.init();
-    let cases: Vec<(String, &str, &str)> = vec![
-        // (config, the attribute's source line Terraform points at, words of the explanation)
-        (config("10.0.0.1/8", "", &[AWS]), "base_cidr = \"10.0.0.1/8\"", "10.0.0.0/8"),
-        (config("banana", "", &[AWS]), "base_cidr = \"banana\"", "CIDR"),
-        (config("10.0.0.0/8", "\"300.1.0.0/16\"", &[AWS]), "reserved", "CIDR"),
-        (config("10.0.0.0/8", "", &[AWS, AWS]), "eks-use1", "unique"),
+    // (config, the attribute path named, the source Terraform >= 1.3 points at, words of the explanation)
+    let cases: Vec<(String, &str, &str, &str)> = vec![
+        (config("10.0.0.1/8", "", &[AWS]), "base_cidr", "base_cidr = \"10.0.0.1/8\"", "10.0.0.0/8"),
+        (config("banana", "", &[AWS]), "base_cidr", "base_cidr = \"banana\"", "CIDR"),
+        (config("10.0.0.0/8", "\"300.1.0.0/16\"", &[AWS]), "reserved[0]", "reserved", "CIDR"),
+        (config("10.0.0.0/8", "", &[AWS, AWS]), "clusters[1].name", "eks-use1", "unique"),
         (
             config("10.0.0.0/8", "", &[r#"{ name = "x", cloud = "oracle", region = "r" }"#]),
+            "cloud",
             "oracle",
             "\"aws\", \"gcp\", \"azure\"",
         ),
         (
             config("10.0.0.0/8", "", &[r#"{ name = "eks", cloud = "aws", region = "r", service_prefix = 26 }"#]),
+            "clusters[0].service_prefix",
             "service_prefix = 26",
             "/24",
         ),
-        (config("10.0.0.0/14", "", &[AWS, GCP]), "gke-euw1", "/16"),
+        (config("10.0.0.0/14", "", &[AWS, GCP]), "clusters[1].pod_prefix", "gke-euw1", "/16"),
     ];
-    for (cfg, points_at, explains) in cases {
+    for (cfg, path, points_at, explains) in cases {
         w.write("main.tf", &cfg);
         let out = w.fails(&["plan", "-input=false", "-no-color"]);
-        assert!(out.contains(points_at), "diagnostic does not point at {points_at:?}:\n{out}");
-        assert!(out.contains(explains), "diagnostic does not explain ({explains:?}):\n{out}");
+        let unwrapped = out.replace('\n', " ");
+        assert!(unwrapped.contains(path), "diagnostic does not name {path:?}:\n{out}");
+        if tf == Tf::V1_15_5 {
+            assert!(out.contains(points_at), "diagnostic does not point at {points_at:?}:\n{out}");
+        }
+        assert!(unwrapped.contains(explains), "diagnostic does not explain ({explains:?}):\n{out}");
     }
 }
 both_versions!(bad_inputs);

@@ -163,14 +163,29 @@ impl Resource<ProviderConfig> for Psk {
         Ok(())
     }
 
+    /// The import id is the key itself, or `env:NAME` to read it from an environment variable so
+    /// it stays out of shell history and Terraform's "Importing from ID" line.
     async fn import(&self, _ctx: &Ctx<ProviderConfig>, id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
+        let key = match id.strip_prefix("env:") {
+            Some(var) => std::env::var(var).map_err(|_| {
+                Diagnostics::from(Diagnostic::error(
+                    "Import variable not set",
+                    format!(
+                        "Import id \"env:{var}\" reads the key from the environment variable {var}, \
+                         which is not set (or not valid UTF-8) in Terraform's environment."
+                    ),
+                ))
+            })?,
+            None => id.to_string(),
+        };
+        let id = key.as_str();
         if let Some(problem) = check_key(id) {
             // Never echo the key itself: it is a secret even when it is wrong.
             return Err(Diagnostic::error(
                 "Invalid pre-shared key",
                 format!(
                     "The key given to import is not valid for AWS, GCP and Azure: {problem}. \
-                     Import takes the key itself: terraform import multicloud_psk.NAME KEY"
+                     Import takes the key itself, or env:VARIABLE naming an environment variable that holds it."
                 ),
             )
             .into());

@@ -427,7 +427,7 @@ fn check_prefix(
     if !r.accepts_prefix(p) {
         errors.push(PlanError::new(
             field,
-            format!("{attr} not supported on {}", c.cloud.as_str()),
+            format!("{attr} outside what {} allows", c.cloud.as_str()),
             format!("{}; got /{p}.", r.describe()),
         ));
         return None;

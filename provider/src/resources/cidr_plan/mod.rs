@@ -123,7 +123,10 @@ fn path_of(field: &Field) -> Path {
 fn to_diags(errors: Vec<PlanError>) -> Diagnostics {
     let mut d = Diagnostics::new();
     for e in errors {
-        d.error_at(path_of(&e.field), e.summary, e.detail);
+        let path = path_of(&e.field);
+        // Terraform before 1.3 cannot point into nested attributes, so the detail names the path.
+        let detail = format!("{path}: {}", e.detail);
+        d.error_at(path, e.summary, detail);
     }
     d
 }
