@@ -36,7 +36,9 @@ impl Setting {
             Setting::Set(s) => Ok(s),
             Setting::Unknown => Err(Diagnostic::error(
                 "Provider setting not known yet",
-                format!("provider \"multicloud\" {attr} depends on a value known only after apply; it is needed now."),
+                format!(
+                    "provider \"multicloud\" {attr} depends on a value known only after apply; it is needed now."
+                ),
             )),
             Setting::Unset => Err(Diagnostic::error(
                 "Missing provider setting",
@@ -61,30 +63,124 @@ impl fmt::Debug for Setting {
 type Field = (&'static str, &'static str, bool, &'static [&'static str]);
 
 const AWS: &[Field] = &[
-    ("region", "AWS region for AWS-side objects.", false, &["AWS_REGION", "AWS_DEFAULT_REGION"]),
-    ("profile", "Named profile from the shared AWS config files.", false, &["AWS_PROFILE"]),
-    ("access_key", "Access key id (prefer profiles or the environment).", true, &["AWS_ACCESS_KEY_ID"]),
-    ("secret_key", "Secret access key.", true, &["AWS_SECRET_ACCESS_KEY"]),
-    ("endpoint", "Endpoint override for every AWS service (e.g. a local emulator).", false, &["AWS_ENDPOINT_URL"]),
-    ("ec2_endpoint", "Endpoint override for EC2.", false, &["AWS_ENDPOINT_URL_EC2"]),
-    ("route53_endpoint", "Endpoint override for Route 53.", false, &["AWS_ENDPOINT_URL_ROUTE_53"]),
-    ("eks_endpoint", "Endpoint override for EKS.", false, &["AWS_ENDPOINT_URL_EKS"]),
-    ("iam_endpoint", "Endpoint override for IAM.", false, &["AWS_ENDPOINT_URL_IAM"]),
+    (
+        "region",
+        "AWS region for AWS-side objects.",
+        false,
+        &["AWS_REGION", "AWS_DEFAULT_REGION"],
+    ),
+    (
+        "profile",
+        "Named profile from the shared AWS config files.",
+        false,
+        &["AWS_PROFILE"],
+    ),
+    (
+        "access_key",
+        "Access key id (prefer profiles or the environment).",
+        true,
+        &["AWS_ACCESS_KEY_ID"],
+    ),
+    (
+        "secret_key",
+        "Secret access key.",
+        true,
+        &["AWS_SECRET_ACCESS_KEY"],
+    ),
+    (
+        "endpoint",
+        "Endpoint override for every AWS service (e.g. a local emulator).",
+        false,
+        &["AWS_ENDPOINT_URL"],
+    ),
+    (
+        "ec2_endpoint",
+        "Endpoint override for EC2.",
+        false,
+        &["AWS_ENDPOINT_URL_EC2"],
+    ),
+    (
+        "route53_endpoint",
+        "Endpoint override for Route 53.",
+        false,
+        &["AWS_ENDPOINT_URL_ROUTE_53"],
+    ),
+    (
+        "eks_endpoint",
+        "Endpoint override for EKS.",
+        false,
+        &["AWS_ENDPOINT_URL_EKS"],
+    ),
+    (
+        "iam_endpoint",
+        "Endpoint override for IAM.",
+        false,
+        &["AWS_ENDPOINT_URL_IAM"],
+    ),
 ];
 const GCP: &[Field] = &[
-    ("project", "Default Google Cloud project.", false, &["GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"]),
-    ("access_token", "OAuth2 access token.", true, &["GOOGLE_OAUTH_ACCESS_TOKEN"]),
-    ("endpoint", "Compute API endpoint override (e.g. a local emulator).", false, &["MULTICLOUD_GCP_ENDPOINT"]),
+    (
+        "project",
+        "Default Google Cloud project.",
+        false,
+        &[
+            "GOOGLE_PROJECT",
+            "GOOGLE_CLOUD_PROJECT",
+            "CLOUDSDK_CORE_PROJECT",
+        ],
+    ),
+    (
+        "access_token",
+        "OAuth2 access token.",
+        true,
+        &["GOOGLE_OAUTH_ACCESS_TOKEN"],
+    ),
+    (
+        "endpoint",
+        "Compute API endpoint override (e.g. a local emulator).",
+        false,
+        &["MULTICLOUD_GCP_ENDPOINT"],
+    ),
 ];
 const AZURE: &[Field] = &[
-    ("subscription_id", "Azure subscription id.", false, &["ARM_SUBSCRIPTION_ID"]),
-    ("tenant_id", "Microsoft Entra tenant id.", false, &["ARM_TENANT_ID"]),
-    ("access_token", "Bearer token for Azure Resource Manager.", true, &["ARM_ACCESS_TOKEN"]),
-    ("endpoint", "Resource Manager endpoint override (e.g. a local emulator).", false, &["MULTICLOUD_AZURE_ENDPOINT"]),
+    (
+        "subscription_id",
+        "Azure subscription id.",
+        false,
+        &["ARM_SUBSCRIPTION_ID"],
+    ),
+    (
+        "tenant_id",
+        "Microsoft Entra tenant id.",
+        false,
+        &["ARM_TENANT_ID"],
+    ),
+    (
+        "access_token",
+        "Bearer token for Azure Resource Manager.",
+        true,
+        &["ARM_ACCESS_TOKEN"],
+    ),
+    (
+        "endpoint",
+        "Resource Manager endpoint override (e.g. a local emulator).",
+        false,
+        &["MULTICLOUD_AZURE_ENDPOINT"],
+    ),
 ];
 const CLOUDFLARE: &[Field] = &[
-    ("api_token", "Cloudflare API token.", true, &["CLOUDFLARE_API_TOKEN"]),
-    ("endpoint", "API endpoint override (e.g. a local emulator).", false, &["MULTICLOUD_CLOUDFLARE_ENDPOINT"]),
+    (
+        "api_token",
+        "Cloudflare API token.",
+        true,
+        &["CLOUDFLARE_API_TOKEN"],
+    ),
+    (
+        "endpoint",
+        "API endpoint override (e.g. a local emulator).",
+        false,
+        &["MULTICLOUD_CLOUDFLARE_ENDPOINT"],
+    ),
 ];
 
 const CLOUDS: &[(&str, &str, &[Field])] = &[
@@ -125,7 +221,10 @@ pub fn process_env(name: &str) -> Option<String> {
 }
 
 impl ProviderConfig {
-    pub fn from_value(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, Diagnostics> {
+    pub fn from_value(
+        config: &Value,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, Diagnostics> {
         let mut settings = std::collections::BTreeMap::new();
         for (cloud, _, fields) in CLOUDS {
             let block = config.get(cloud).unwrap_or(&Value::Null);
@@ -180,7 +279,12 @@ mod tests {
     use super::*;
 
     fn config(aws: Value) -> Value {
-        Value::object([("aws", aws), ("gcp", Value::Null), ("azure", Value::Null), ("cloudflare", Value::Null)])
+        Value::object([
+            ("aws", aws),
+            ("gcp", Value::Null),
+            ("azure", Value::Null),
+            ("cloudflare", Value::Null),
+        ])
     }
 
     #[test]
@@ -190,7 +294,11 @@ mod tests {
             "AWS_PROFILE" => Some("ops".to_string()),
             _ => None,
         };
-        let cfg = ProviderConfig::from_value(&config(Value::object([("region", Value::string("us-east-2"))])), &env).unwrap();
+        let cfg = ProviderConfig::from_value(
+            &config(Value::object([("region", Value::string("us-east-2"))])),
+            &env,
+        )
+        .unwrap();
         assert_eq!(cfg.setting("aws.region").get(), Some("us-east-2"));
         assert_eq!(cfg.setting("aws.profile").get(), Some("ops"));
         assert_eq!(cfg.setting("gcp.project"), &Setting::Unset);
@@ -200,19 +308,33 @@ mod tests {
     fn unknown_at_plan_is_recorded_not_rejected() {
         let cfg = ProviderConfig::from_value(&config(Value::Unknown), &|_| None).unwrap();
         assert_eq!(cfg.setting("aws.region"), &Setting::Unknown);
-        assert!(cfg.setting("aws.region").require("aws.region", &["AWS_REGION"]).is_err());
+        assert!(
+            cfg.setting("aws.region")
+                .require("aws.region", &["AWS_REGION"])
+                .is_err()
+        );
     }
 
     #[test]
     fn bad_endpoint_is_a_diagnostic_on_the_attribute() {
-        let err = ProviderConfig::from_value(&config(Value::object([("endpoint", Value::string("localhost:5000"))])), &|_| None)
-            .unwrap_err();
+        let err = ProviderConfig::from_value(
+            &config(Value::object([(
+                "endpoint",
+                Value::string("localhost:5000"),
+            )])),
+            &|_| None,
+        )
+        .unwrap_err();
         assert_eq!(err.0[0].path.as_ref().unwrap().to_string(), "aws.endpoint");
     }
 
     #[test]
     fn debug_output_hides_values() {
-        let cfg = ProviderConfig::from_value(&config(Value::object([("secret_key", Value::string("hunter2"))])), &|_| None).unwrap();
+        let cfg = ProviderConfig::from_value(
+            &config(Value::object([("secret_key", Value::string("hunter2"))])),
+            &|_| None,
+        )
+        .unwrap();
         assert!(!format!("{cfg:?}").contains("hunter2"));
     }
 }

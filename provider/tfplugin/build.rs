@@ -28,7 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_fds(provider_fds)?;
 
     let plugin_fds = protox::compile(
-        [proto_dir.join("plugin.proto"), proto_dir.join("health.proto")],
+        [
+            proto_dir.join("plugin.proto"),
+            proto_dir.join("health.proto"),
+        ],
         [&proto_dir],
     )?;
     tonic_prost_build::configure()

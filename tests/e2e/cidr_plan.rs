@@ -41,16 +41,34 @@ fn overlaps(a: &str, b: &str) -> bool {
 }
 
 fn allocations(tf: Tf) {
-    let w = Workdir::new(tf, Install::Mirror, &config("10.0.0.0/8", r#""10.0.0.0/16""#, &[AWS, GCP, AZURE]));
+    let w = Workdir::new(
+        tf,
+        Install::Mirror,
+        &config("10.0.0.0/8", r#""10.0.0.0/16""#, &[AWS, GCP, AZURE]),
+    );
     w.init();
     w.ok(&["validate", "-no-color"]);
     w.apply();
     let out = w.outputs();
-    let allocs = out["allocations"]["value"].as_object().expect("allocations map").clone();
+    let allocs = out["allocations"]["value"]
+        .as_object()
+        .expect("allocations map")
+        .clone();
     assert_eq!(allocs.len(), 3);
-    assert_eq!(allocs["eks-use1"]["subnet_cidrs"].as_array().unwrap().len(), 3, "AWS defaults to 3 zones");
-    assert_eq!(allocs["gke-euw1"]["subnet_cidrs"].as_array().unwrap().len(), 1, "GCP subnets are regional");
-    assert_eq!(allocs["aks-weu"]["subnet_cidrs"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        allocs["eks-use1"]["subnet_cidrs"].as_array().unwrap().len(),
+        3,
+        "AWS defaults to 3 zones"
+    );
+    assert_eq!(
+        allocs["gke-euw1"]["subnet_cidrs"].as_array().unwrap().len(),
+        1,
+        "GCP subnets are regional"
+    );
+    assert_eq!(
+        allocs["aks-weu"]["subnet_cidrs"].as_array().unwrap().len(),
+        2
+    );
     // Nothing overlaps anything else, nor the reserved range.
     let mut ranges = vec!["10.0.0.0/16".to_string()];
     for a in allocs.values() {
@@ -67,13 +85,24 @@ fn allocations(tf: Tf) {
 
     // Appending a cluster leaves every existing allocation where it was.
     let extra = r#"{ name = "eks-usw2", cloud = "aws", region = "us-west-2", network_prefix = 18, subnet_prefix = 21 }"#;
-    w.write("main.tf", &config("10.0.0.0/8", r#""10.0.0.0/16""#, &[AWS, GCP, AZURE, extra]));
+    w.write(
+        "main.tf",
+        &config("10.0.0.0/8", r#""10.0.0.0/16""#, &[AWS, GCP, AZURE, extra]),
+    );
     w.apply();
-    let after = w.outputs()["allocations"]["value"].as_object().unwrap().clone();
+    let after = w.outputs()["allocations"]["value"]
+        .as_object()
+        .unwrap()
+        .clone();
     for (name, a) in &allocs {
         assert_eq!(&after[name], a, "{name} moved when a cluster was appended");
     }
-    assert!(after["eks-usw2"]["network_cidr"].as_str().unwrap().ends_with("/18"));
+    assert!(
+        after["eks-usw2"]["network_cidr"]
+            .as_str()
+            .unwrap()
+            .ends_with("/18")
+    );
 }
 both_versions!(allocations);
 
@@ -82,33 +111,75 @@ fn bad_inputs(tf: Tf) {
     w.init();
     // (config, the attribute path named, the source Terraform >= 1.3 points at, words of the explanation)
     let cases: Vec<(String, &str, &str, &str)> = vec![
-        (config("10.0.0.1/8", "", &[AWS]), "base_cidr", "base_cidr = \"10.0.0.1/8\"", "10.0.0.0/8"),
-        (config("banana", "", &[AWS]), "base_cidr", "base_cidr = \"banana\"", "CIDR"),
-        (config("10.0.0.0/8", "\"300.1.0.0/16\"", &[AWS]), "reserved[0]", "reserved", "CIDR"),
-        (config("10.0.0.0/8", "", &[AWS, AWS]), "clusters[1].name", "eks-use1", "unique"),
         (
-            config("10.0.0.0/8", "", &[r#"{ name = "x", cloud = "oracle", region = "r" }"#]),
+            config("10.0.0.1/8", "", &[AWS]),
+            "base_cidr",
+            "base_cidr = \"10.0.0.1/8\"",
+            "10.0.0.0/8",
+        ),
+        (
+            config("banana", "", &[AWS]),
+            "base_cidr",
+            "base_cidr = \"banana\"",
+            "CIDR",
+        ),
+        (
+            config("10.0.0.0/8", "\"300.1.0.0/16\"", &[AWS]),
+            "reserved[0]",
+            "reserved",
+            "CIDR",
+        ),
+        (
+            config("10.0.0.0/8", "", &[AWS, AWS]),
+            "clusters[1].name",
+            "eks-use1",
+            "unique",
+        ),
+        (
+            config(
+                "10.0.0.0/8",
+                "",
+                &[r#"{ name = "x", cloud = "oracle", region = "r" }"#],
+            ),
             "cloud",
             "oracle",
             "\"aws\", \"gcp\", \"azure\"",
         ),
         (
-            config("10.0.0.0/8", "", &[r#"{ name = "eks", cloud = "aws", region = "r", service_prefix = 26 }"#]),
+            config(
+                "10.0.0.0/8",
+                "",
+                &[r#"{ name = "eks", cloud = "aws", region = "r", service_prefix = 26 }"#],
+            ),
             "clusters[0].service_prefix",
             "service_prefix = 26",
             "/24",
         ),
-        (config("10.0.0.0/14", "", &[AWS, GCP]), "clusters[1].pod_prefix", "gke-euw1", "/16"),
+        (
+            config("10.0.0.0/14", "", &[AWS, GCP]),
+            "clusters[1].pod_prefix",
+            "gke-euw1",
+            "/16",
+        ),
     ];
     for (cfg, path, points_at, explains) in cases {
         w.write("main.tf", &cfg);
         let out = w.fails(&["plan", "-input=false", "-no-color"]);
         let unwrapped = out.replace('\n', " ");
-        assert!(unwrapped.contains(path), "diagnostic does not name {path:?}:\n{out}");
+        assert!(
+            unwrapped.contains(path),
+            "diagnostic does not name {path:?}:\n{out}"
+        );
         if tf == Tf::V1_15_5 {
-            assert!(out.contains(points_at), "diagnostic does not point at {points_at:?}:\n{out}");
+            assert!(
+                out.contains(points_at),
+                "diagnostic does not point at {points_at:?}:\n{out}"
+            );
         }
-        assert!(unwrapped.contains(explains), "diagnostic does not explain ({explains:?}):\n{out}");
+        assert!(
+            unwrapped.contains(explains),
+            "diagnostic does not explain ({explains:?}):\n{out}"
+        );
     }
 }
 both_versions!(bad_inputs);

@@ -16,7 +16,10 @@ const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca
 
 #[test]
 fn run_by_hand_explains_and_exits_1() {
-    let out = Command::new(provider_binary()).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
+    let out = Command::new(provider_binary())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("This binary is a plugin"), "{err}");
@@ -42,7 +45,11 @@ fn p521_client_cert() -> (String, CertificateDer<'static>, PrivateKeyDer<'static
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let cert = params.self_signed(&key).unwrap();
     let der = cert.der().clone();
-    (cert.pem(), der, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())))
+    (
+        cert.pem(),
+        der,
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
 }
 
 struct Plugin {
@@ -72,14 +79,26 @@ fn launch(client_cert_pem: &str, network: &str) -> Plugin {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line: {line:?}");
     assert_eq!(&fields[..2], &["1", "6"]);
     assert_eq!(fields[4], "grpc");
-    assert!(!fields[5].contains('='), "certificate must be unpadded base64: {line}");
-    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD.decode(fields[5]).unwrap();
-    Plugin { network: fields[2].into(), address: fields[3].into(), server_cert, child }
+    assert!(
+        !fields[5].contains('='),
+        "certificate must be unpadded base64: {line}"
+    );
+    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(fields[5])
+        .unwrap();
+    Plugin {
+        network: fields[2].into(),
+        address: fields[3].into(),
+        server_cert,
+        child,
+    }
 }
 
 /// Accepts exactly the server certificate from the handshake line, as go-plugin's client does.
@@ -98,7 +117,9 @@ impl rustls::client::danger::ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_slice() {
             Ok(rustls::client::danger::ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -128,12 +149,17 @@ impl rustls::client::danger::ServerCertVerifier for PinnedServer {
 
 /// Connects with TLS (optionally presenting a client certificate), sends the HTTP/2 preface and
 /// reports whether the server answered with HTTP/2 frames (true) or dropped us (false).
-async fn speaks_http2(p: &Plugin, client: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>) -> bool {
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer(p.server_cert.clone())));
+async fn speaks_http2(
+    p: &Plugin,
+    client: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+) -> bool {
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(PinnedServer(p.server_cert.clone())));
     let mut config = match client {
         Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
         None => builder.with_no_client_auth(),
@@ -153,11 +179,16 @@ async fn speaks_http2(p: &Plugin, client: Option<(CertificateDer<'static>, Priva
     }
     // With TLS 1.3 the server checks the client certificate after the client considers the handshake
     // done, so a refusal shows up as a failed read.
-    if tls.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0").await.is_err() {
+    if tls
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .is_err()
+    {
         return false;
     }
     let mut buf = [0u8; 9];
-    let read = tokio::time::timeout(std::time::Duration::from_secs(5), tls.read_exact(&mut buf)).await;
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(5), tls.read_exact(&mut buf)).await;
     // Frame type 4 is SETTINGS: the server's first HTTP/2 frame.
     matches!(read, Ok(Ok(_)) if buf[3] == 4)
 }
@@ -170,13 +201,19 @@ fn auto_mtls_on(network: &str) {
     let (_, stranger_der, stranger_key) = p521_client_cert();
     let plugin = launch(&terraform_pem, network);
     assert_eq!(plugin.network, network);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         assert!(
             speaks_http2(&plugin, Some((terraform_der, terraform_key))).await,
             "Terraform's own P-521 certificate must be accepted"
         );
-        assert!(!speaks_http2(&plugin, None).await, "a connection without a client certificate was served");
+        assert!(
+            !speaks_http2(&plugin, None).await,
+            "a connection without a client certificate was served"
+        );
         assert!(
             !speaks_http2(&plugin, Some((stranger_der, stranger_key))).await,
             "a connection with another certificate was served"

@@ -27,7 +27,9 @@ impl Tf {
     }
 
     pub fn binary(self) -> PathBuf {
-        let p = tools_dir().join("bin").join(format!("terraform-{}", self.version()));
+        let p = tools_dir()
+            .join("bin")
+            .join(format!("terraform-{}", self.version()));
         assert!(
             p.exists(),
             "{} is missing: run scripts/install-tools.sh first (the README's test command does)",
@@ -95,7 +97,10 @@ pub const REQUIRED_PROVIDERS: &str = r#"terraform {
 
 impl Workdir {
     pub fn new(tf: Tf, install: Install, main_tf: &str) -> Workdir {
-        let dir = tempfile::Builder::new().prefix("mc-e2e-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("mc-e2e-")
+            .tempdir()
+            .expect("tempdir");
         let cli_config = dir.path().join("terraform.rc");
         let rc = match install {
             Install::Mirror => format!(
@@ -108,7 +113,12 @@ impl Workdir {
             ),
         };
         std::fs::write(&cli_config, rc).expect("write cli config");
-        let w = Workdir { dir, tf, cli_config, extra_env: Vec::new() };
+        let w = Workdir {
+            dir,
+            tf,
+            cli_config,
+            extra_env: Vec::new(),
+        };
         w.write("main.tf", main_tf);
         w
     }
@@ -142,9 +152,15 @@ impl Workdir {
             cmd.env(k, v);
         }
         let out = cmd.output().expect("run terraform");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(
-            !text.contains("panic:") && !text.contains("panicked") && !text.contains("Plugin did not respond"),
+            !text.contains("panic:")
+                && !text.contains("panicked")
+                && !text.contains("Plugin did not respond"),
             "provider crashed during terraform {args:?}:\n{text}"
         );
         out
@@ -154,7 +170,11 @@ impl Workdir {
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let text = combined(&out);
-        assert!(out.status.success(), "terraform {} {args:?} failed:\n{text}", self.tf.version());
+        assert!(
+            out.status.success(),
+            "terraform {} {args:?} failed:\n{text}",
+            self.tf.version()
+        );
         text
     }
 
@@ -162,7 +182,11 @@ impl Workdir {
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let text = combined(&out);
-        assert!(!out.status.success(), "terraform {} {args:?} should have failed:\n{text}", self.tf.version());
+        assert!(
+            !out.status.success(),
+            "terraform {} {args:?} should have failed:\n{text}",
+            self.tf.version()
+        );
         text
     }
 
@@ -204,19 +228,30 @@ impl Workdir {
 
     pub fn ok_stdout(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "terraform {args:?} failed:\n{}", combined(&out));
+        assert!(
+            out.status.success(),
+            "terraform {args:?} failed:\n{}",
+            combined(&out)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Resources in state (root module), as `show -json` lists them.
     pub fn resources(&self) -> Vec<serde_json::Value> {
         let s = self.state_json();
-        s["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default()
+        s["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
 pub fn combined(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// One test function per Terraform version, so both show up (and fail) separately.

@@ -17,9 +17,17 @@ fn make_install_then_init(tf: Tf) {
         .env("HOME", home.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "make install failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "make install failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let installed = plugins.join("registry.terraform.io/multicloud/multicloud/0.1.0/linux_amd64/terraform-provider-multicloud_v0.1.0");
-    assert!(installed.exists(), "not installed at {}", installed.display());
+    assert!(
+        installed.exists(),
+        "not installed at {}",
+        installed.display()
+    );
 
     let work = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -41,10 +49,18 @@ fn make_install_then_init(tf: Tf) {
             .unwrap()
     };
     let init = run(&["init", "-input=false", "-no-color"]);
-    let text = String::from_utf8_lossy(&init.stdout).to_string() + &String::from_utf8_lossy(&init.stderr);
-    assert!(init.status.success(), "init from ~/.terraform.d/plugins failed:\n{text}");
+    let text =
+        String::from_utf8_lossy(&init.stdout).to_string() + &String::from_utf8_lossy(&init.stderr);
+    assert!(
+        init.status.success(),
+        "init from ~/.terraform.d/plugins failed:\n{text}"
+    );
     assert!(text.contains("multicloud/multicloud v0.1.0"), "{text}");
     let apply = run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert!(apply.status.success(), "{}", String::from_utf8_lossy(&apply.stderr));
+    assert!(
+        apply.status.success(),
+        "{}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
 }
 both_versions!(make_install_then_init);

@@ -3,6 +3,7 @@
 mod harness;
 
 mod cidr_plan;
+mod examples;
 mod handshake;
 mod install;
 mod psk;

@@ -33,7 +33,10 @@ fn main() -> ExitCode {
         }
     }
     if !stale.is_empty() {
-        eprintln!("stale docs (run `cargo run --bin multicloud-docs`):\n  {}", stale.join("\n  "));
+        eprintln!(
+            "stale docs (run `cargo run --bin multicloud-docs`):\n  {}",
+            stale.join("\n  ")
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use tfplugin::validators::IntBetween;
 use tfplugin::{
-    ApplyError, Attribute, Block, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema,
-    Type, Value, typed,
+    ApplyError, Attribute, Block, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource,
+    Schema, Type, Value, typed,
 };
 
 use crate::ProviderConfig;
@@ -52,7 +52,7 @@ pub fn schema() -> Schema {
                 .default(Value::int(DEFAULT_LENGTH))
                 .validate(IntBetween(MIN_LENGTH as i64, MAX_LENGTH as i64))
                 .requires_replace()
-                .describe("Number of characters, 8 to 64 (AWS's limits). Default 32. Changing it generates a new key."),
+                .describe("Number of characters, 8 to 64 (AWS's limits)."),
         )
         .attr(
             Attribute::new("keepers", Type::map(Type::String))
@@ -75,9 +75,18 @@ pub fn check_key(key: &str) -> Option<String> {
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&n) {
         return Some(format!("it has {n} characters; 8 to 64 are allowed"));
     }
-    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '_')) {
-        let shown = if bad.is_ascii_graphic() { format!("'{bad}'") } else { "a space or non-ASCII character".into() };
-        return Some(format!("it contains {shown}; only letters, digits, '.' and '_' are allowed"));
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '_'))
+    {
+        let shown = if bad.is_ascii_graphic() {
+            format!("'{bad}'")
+        } else {
+            "a space or non-ASCII character".into()
+        };
+        return Some(format!(
+            "it contains {shown}; only letters, digits, '.' and '_' are allowed"
+        ));
     }
     if key.starts_with('0') {
         return Some("it starts with '0', which AWS rejects".into());
@@ -131,20 +140,32 @@ impl Resource<ProviderConfig> for Psk {
             && let (Some(slot), Some(before)) = (req.planned.get_mut("length"), prior.get("length"))
         {
             *slot = before.clone();
-            req.requires_replace.retain(|p| *p != Path::root().attr("length"));
+            req.requires_replace
+                .retain(|p| *p != Path::root().attr("length"));
         }
     }
 
-    async fn create(&self, _ctx: &Ctx<ProviderConfig>, planned: &Value) -> Result<Value, ApplyError> {
+    async fn create(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        planned: &Value,
+    ) -> Result<Value, ApplyError> {
         let mut s: State = typed::decode(planned)?;
-        let length = s.length.unwrap_or(DEFAULT_LENGTH).clamp(MIN_LENGTH as i64, MAX_LENGTH as i64);
+        let length = s
+            .length
+            .unwrap_or(DEFAULT_LENGTH)
+            .clamp(MIN_LENGTH as i64, MAX_LENGTH as i64);
         s.result = Some(generate(length as usize));
         s.id = Some(new_id());
         tracing::debug!(length, "generated a pre-shared key");
         Ok(encode(&s)?)
     }
 
-    async fn read(&self, _ctx: &Ctx<ProviderConfig>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        state: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
         // The key exists only in state: there is nothing remote to compare with.
         Ok(Some(state.clone()))
     }
@@ -165,7 +186,11 @@ impl Resource<ProviderConfig> for Psk {
 
     /// The import id is the key itself, or `env:NAME` to read it from an environment variable so
     /// it stays out of shell history and Terraform's "Importing from ID" line.
-    async fn import(&self, _ctx: &Ctx<ProviderConfig>, id: &str) -> Result<(Value, Vec<u8>), Diagnostics> {
+    async fn import(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        id: &str,
+    ) -> Result<(Value, Vec<u8>), Diagnostics> {
         let key = match id.strip_prefix("env:") {
             Some(var) => std::env::var(var).map_err(|_| {
                 Diagnostics::from(Diagnostic::error(
@@ -220,7 +245,11 @@ mod tests {
         assert!(check_key("short").unwrap().contains("5 characters"));
         assert!(check_key("0abcdefgh").unwrap().contains("starts with '0'"));
         assert!(check_key("abcd-efgh").unwrap().contains("'-'"));
-        assert!(check_key(&"a".repeat(65)).unwrap().contains("65 characters"));
+        assert!(
+            check_key(&"a".repeat(65))
+                .unwrap()
+                .contains("65 characters")
+        );
         assert_eq!(check_key("a.b_c1234"), None);
     }
 

@@ -21,7 +21,13 @@ fn get<'a>(v: &'a Value, name: &str) -> &'a Value {
     v.get(name).unwrap_or(&Value::Null)
 }
 
-fn check_plan_block(block: &Block, config: &Value, planned: &Value, path: &Path, out: &mut Vec<String>) {
+fn check_plan_block(
+    block: &Block,
+    config: &Value,
+    planned: &Value,
+    path: &Path,
+    out: &mut Vec<String>,
+) {
     if planned.is_unknown() || config.is_unknown() {
         return;
     }
@@ -53,7 +59,9 @@ fn check_plan_block(block: &Block, config: &Value, planned: &Value, path: &Path,
             ));
         }
         if p.is_unknown() && !a.computed && !c.is_unknown() {
-            out.push(format!("{here}: unknown planned for a non-computed attribute"));
+            out.push(format!(
+                "{here}: unknown planned for a non-computed attribute"
+            ));
         }
     }
     for b in &block.blocks {
@@ -65,9 +73,13 @@ fn check_plan_block(block: &Block, config: &Value, planned: &Value, path: &Path,
                 let cl = c.as_list().map(|l| l.len()).or(c.as_map().map(|m| m.len()));
                 let pl = p.as_list().map(|l| l.len()).or(p.as_map().map(|m| m.len()));
                 if p.is_null() {
-                    out.push(format!("{here}: null planned for a block collection (must be empty, not null)"));
+                    out.push(format!(
+                        "{here}: null planned for a block collection (must be empty, not null)"
+                    ));
                 } else if !c.is_unknown() && cl.unwrap_or(0) != pl.unwrap_or(0) {
-                    out.push(format!("{here}: planned block count differs from configuration"));
+                    out.push(format!(
+                        "{here}: planned block count differs from configuration"
+                    ));
                 }
                 if let (Some(cs), Some(ps)) = (c.as_list(), p.as_list())
                     && b.nesting == BlockNesting::List
@@ -88,12 +100,21 @@ fn check_plan_block(block: &Block, config: &Value, planned: &Value, path: &Path,
     }
 }
 
-fn check_nested(block: &Block, nesting: Nesting, c: &Value, p: &Value, here: &Path, out: &mut Vec<String>) {
+fn check_nested(
+    block: &Block,
+    nesting: Nesting,
+    c: &Value,
+    p: &Value,
+    here: &Path,
+    out: &mut Vec<String>,
+) {
     if c.is_unknown() {
         return;
     }
     if c.is_null() != p.is_null() {
-        out.push(format!("{here}: planned presence differs from configuration"));
+        out.push(format!(
+            "{here}: planned presence differs from configuration"
+        ));
         return;
     }
     match nesting {
@@ -101,7 +122,9 @@ fn check_nested(block: &Block, nesting: Nesting, c: &Value, p: &Value, here: &Pa
         Nesting::List | Nesting::Set => {
             let (cs, ps) = (c.as_list().unwrap_or(&[]), p.as_list().unwrap_or(&[]));
             if cs.len() != ps.len() {
-                out.push(format!("{here}: planned element count differs from configuration"));
+                out.push(format!(
+                    "{here}: planned element count differs from configuration"
+                ));
             } else if nesting == Nesting::List {
                 for (i, (ce, pe)) in cs.iter().zip(ps).enumerate() {
                     check_plan_block(block, ce, pe, &here.index(i as i64), out);
@@ -112,7 +135,9 @@ fn check_nested(block: &Block, nesting: Nesting, c: &Value, p: &Value, here: &Pa
             let empty = Default::default();
             let (cm, pm) = (c.as_map().unwrap_or(&empty), p.as_map().unwrap_or(&empty));
             if cm.keys().ne(pm.keys()) {
-                out.push(format!("{here}: planned map keys differ from configuration"));
+                out.push(format!(
+                    "{here}: planned map keys differ from configuration"
+                ));
             } else {
                 for (k, ce) in cm {
                     check_plan_block(block, ce, &pm[k], &here.key(k), out);
@@ -163,10 +188,10 @@ fn check_apply_value(planned: &Value, actual: &Value, path: &Path, out: &mut Vec
                 check_apply_value(pv, a.get(k).unwrap_or(&Value::Null), &path.key(k), out);
             }
         }
-        _ if planned.is_wholly_known() => {
-            if planned != actual {
-                out.push(format!("{path}: planned a known value, apply returned a different one"));
-            }
+        _ if planned.is_wholly_known() && planned != actual => {
+            out.push(format!(
+                "{path}: planned a known value, apply returned a different one"
+            ));
         }
         // A partly unknown collection: element-wise checks above cover the shapes we produce.
         _ => {}

@@ -37,7 +37,10 @@ fn block(b: &Block) -> pb::schema::Block {
 fn attribute(a: &Attribute) -> pb::schema::Attribute {
     let (ty, nested_type) = match &a.kind {
         AttrKind::Plain(t) => (t.to_json_bytes(), None),
-        AttrKind::Nested { nesting, attributes } => (
+        AttrKind::Nested {
+            nesting,
+            attributes,
+        } => (
             Vec::new(),
             Some(pb::schema::Object {
                 attributes: attributes.iter().map(attribute).collect(),
@@ -48,7 +51,9 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
     };
     let mut description = a.description.clone();
     if let Some(msg) = &a.deprecated {
-        description = format!("{description} Deprecated: {msg}").trim().to_string();
+        description = format!("{description} Deprecated: {msg}")
+            .trim()
+            .to_string();
     }
     pb::schema::Attribute {
         name: a.name.clone(),
@@ -101,7 +106,6 @@ fn diagnostic(d: Diagnostic) -> pb::Diagnostic {
         summary: d.summary,
         detail: d.detail,
         attribute: d.path.filter(|p| !p.0.is_empty()).map(|p| path(&p)),
-        ..Default::default()
     }
 }
 

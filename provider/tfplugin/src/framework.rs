@@ -45,7 +45,10 @@ pub struct ApplyError {
 
 impl From<Diagnostics> for ApplyError {
     fn from(diags: Diagnostics) -> Self {
-        ApplyError { partial: None, diags }
+        ApplyError {
+            partial: None,
+            diags,
+        }
     }
 }
 
@@ -84,7 +87,12 @@ pub trait Resource<D>: Send + Sync {
     /// `Ok(None)` means the object is gone and Terraform should plan to create it again.
     async fn read(&self, ctx: &Ctx<D>, state: &Value) -> Result<Option<Value>, Diagnostics>;
 
-    async fn update(&self, ctx: &Ctx<D>, prior: &Value, planned: &Value) -> Result<Value, ApplyError>;
+    async fn update(
+        &self,
+        ctx: &Ctx<D>,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ApplyError>;
 
     async fn delete(&self, ctx: &Ctx<D>, state: &Value) -> Result<(), Diagnostics>;
 

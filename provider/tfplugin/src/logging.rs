@@ -58,7 +58,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
                 }
             }
         }
-        let line = hclog_line(event.metadata().level(), event.metadata().target(), fields.0);
+        let line = hclog_line(
+            event.metadata().level(),
+            event.metadata().target(),
+            fields.0,
+        );
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }
@@ -81,7 +85,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
 pub fn hclog_line(level: &Level, target: &str, mut fields: Map<String, J>) -> String {
     let message = fields.remove("message").unwrap_or(J::String(String::new()));
     let mut entry = Map::new();
-    entry.insert("@level".into(), J::String(level.as_str().to_ascii_lowercase()));
+    entry.insert(
+        "@level".into(),
+        J::String(level.as_str().to_ascii_lowercase()),
+    );
     entry.insert("@message".into(), message);
     entry.insert("@timestamp".into(), J::String(timestamp()));
     entry.insert("@module".into(), J::String(target.replace("::", ".")));
@@ -115,7 +122,8 @@ impl Visit for FieldMap {
         self.0.insert(field.name().into(), J::Bool(value));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), J::String(format!("{value:?}")));
+        self.0
+            .insert(field.name().into(), J::String(format!("{value:?}")));
     }
 }
 

@@ -22,7 +22,13 @@ pub fn plan_resource(
     }
     let mut requires_replace = Vec::new();
     if let Some(prior) = prior {
-        apply_modifiers(block, &Path::root(), prior, &mut planned, &mut requires_replace);
+        apply_modifiers(
+            block,
+            &Path::root(),
+            prior,
+            &mut planned,
+            &mut requires_replace,
+        );
     }
     (planned, requires_replace)
 }
@@ -94,7 +100,9 @@ fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
     for b in &block.blocks {
         let cfg = attr_of(config, &b.type_name);
         if let Some(slot) = planned.get_mut(&b.type_name) {
-            for_each_element(b.nesting, cfg, slot, |c, p| mark_computed_unknown(&b.block, c, p));
+            for_each_element(b.nesting, cfg, slot, |c, p| {
+                mark_computed_unknown(&b.block, c, p)
+            });
         }
     }
 }
@@ -167,7 +175,10 @@ fn for_each_element(
         }
         (BlockNesting::Map, Value::Map(items)) => {
             for (k, p) in items.iter_mut() {
-                let c = config.as_map().and_then(|m| m.get(k)).unwrap_or(&Value::Null);
+                let c = config
+                    .as_map()
+                    .and_then(|m| m.get(k))
+                    .unwrap_or(&Value::Null);
                 f(c, p);
             }
         }
@@ -205,7 +216,9 @@ pub fn validate_config(block: &Block, config: &Value, path: &Path, diags: &mut D
     for b in &block.blocks {
         let v = attr_of(config, &b.type_name);
         let p = path.attr(&b.type_name);
-        visit_elements(b.nesting, v, &p, |elem, ep| validate_config(&b.block, elem, ep, diags));
+        visit_elements(b.nesting, v, &p, |elem, ep| {
+            validate_config(&b.block, elem, ep, diags)
+        });
     }
 }
 

@@ -25,7 +25,10 @@ pub enum Nesting {
 #[derive(Clone)]
 pub enum AttrKind {
     Plain(Type),
-    Nested { nesting: Nesting, attributes: Vec<Attribute> },
+    Nested {
+        nesting: Nesting,
+        attributes: Vec<Attribute>,
+    },
 }
 
 #[derive(Clone)]
@@ -47,7 +50,9 @@ pub struct Attribute {
 
 impl std::fmt::Debug for Attribute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Attribute").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Attribute")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,7 +76,10 @@ impl Attribute {
 
     pub fn nested(name: &str, nesting: Nesting, attributes: Vec<Attribute>) -> Self {
         Attribute {
-            kind: AttrKind::Nested { nesting, attributes },
+            kind: AttrKind::Nested {
+                nesting,
+                attributes,
+            },
             ..Attribute::new(name, Type::Dynamic)
         }
     }
@@ -132,7 +140,10 @@ impl Attribute {
     pub fn value_type(&self) -> Type {
         match &self.kind {
             AttrKind::Plain(t) => t.clone(),
-            AttrKind::Nested { nesting, attributes } => {
+            AttrKind::Nested {
+                nesting,
+                attributes,
+            } => {
                 let mut obj = ObjectType::default();
                 for a in attributes {
                     obj.attrs.insert(a.name.clone(), a.value_type());
@@ -148,7 +159,10 @@ impl Attribute {
     /// The attributes of the nested object, for nested attributes.
     pub fn nested_attributes(&self) -> Option<(Nesting, &[Attribute])> {
         match &self.kind {
-            AttrKind::Nested { nesting, attributes } => Some((*nesting, attributes)),
+            AttrKind::Nested {
+                nesting,
+                attributes,
+            } => Some((*nesting, attributes)),
             AttrKind::Plain(_) => None,
         }
     }
@@ -183,7 +197,11 @@ pub struct NestedBlock {
 
 impl NestedBlock {
     pub fn new(type_name: &str, nesting: BlockNesting, block: Block) -> Self {
-        let max_items = if nesting == BlockNesting::Single { 1 } else { 0 };
+        let max_items = if nesting == BlockNesting::Single {
+            1
+        } else {
+            0
+        };
         NestedBlock {
             type_name: type_name.to_string(),
             nesting,

@@ -49,9 +49,11 @@ pub fn to_plain_json(v: &Value) -> serde_json::Value {
         Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
             J::Array(items.iter().map(to_plain_json).collect())
         }
-        Value::Map(m) | Value::Object(m) => {
-            J::Object(m.iter().map(|(k, v)| (k.clone(), to_plain_json(v))).collect())
-        }
+        Value::Map(m) | Value::Object(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), to_plain_json(v)))
+                .collect(),
+        ),
         Value::Dynamic(inner) => to_plain_json(&inner.1),
     }
 }

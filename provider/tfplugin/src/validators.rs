@@ -13,7 +13,9 @@ pub struct IntBetween(pub i64, pub i64);
 
 impl Validator for IntBetween {
     fn validate(&self, value: &Value, path: &Path, diags: &mut Diagnostics) {
-        let ok = value.as_i64().is_some_and(|v| (self.0..=self.1).contains(&v));
+        let ok = value
+            .as_i64()
+            .is_some_and(|v| (self.0..=self.1).contains(&v));
         if !ok {
             diags.error_at(
                 path.clone(),
@@ -41,7 +43,11 @@ impl Validator for OneOf {
                 "Value not allowed",
                 format!(
                     "{path} must be one of {}; got {}.",
-                    self.0.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+                    self.0
+                        .iter()
+                        .map(|s| format!("\"{s}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     display(value)
                 ),
             );

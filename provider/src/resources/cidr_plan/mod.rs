@@ -116,7 +116,10 @@ fn path_of(field: &Field) -> Path {
     match field {
         Field::BaseCidr => Path::root().attr("base_cidr"),
         Field::Reserved(i) => Path::root().attr("reserved").index(*i as i64),
-        Field::Cluster { index, attr } => Path::root().attr("clusters").index(*index as i64).attr(attr),
+        Field::Cluster { index, attr } => Path::root()
+            .attr("clusters")
+            .index(*index as i64)
+            .attr(attr),
     }
 }
 
@@ -131,8 +134,15 @@ fn to_diags(errors: Vec<PlanError>) -> Diagnostics {
     d
 }
 
+/// The planner's inputs.
+struct Inputs {
+    base: String,
+    reserved: Vec<String>,
+    clusters: Vec<ClusterRequest>,
+}
+
 /// The planner's inputs, or `None` while any of them is unknown (then Terraform reads at apply).
-fn requests(config: &Value) -> Result<Option<(String, Vec<String>, Vec<ClusterRequest>)>, Diagnostics> {
+fn requests(config: &Value) -> Result<Option<Inputs>, Diagnostics> {
     if !config.is_wholly_known() {
         return Ok(None);
     }
@@ -141,8 +151,11 @@ fn requests(config: &Value) -> Result<Option<(String, Vec<String>, Vec<ClusterRe
     for (i, r) in c.reserved.unwrap_or_default().into_iter().enumerate() {
         reserved.push(r.ok_or_else(|| {
             Diagnostics::from(
-                Diagnostic::error("Null reserved range", "Each entry of reserved must be a CIDR such as 192.168.0.0/16.")
-                    .at(Path::root().attr("reserved").index(i as i64)),
+                Diagnostic::error(
+                    "Null reserved range",
+                    "Each entry of reserved must be a CIDR such as 192.168.0.0/16.",
+                )
+                .at(Path::root().attr("reserved").index(i as i64)),
             )
         })?);
     }
@@ -152,14 +165,22 @@ fn requests(config: &Value) -> Result<Option<(String, Vec<String>, Vec<ClusterRe
         let at = |attr: &str| Path::root().attr("clusters").index(i as i64).attr(attr);
         let cloud_name = cl.cloud.unwrap_or_default();
         let Some(cloud) = Cloud::parse(&cloud_name) else {
-            d.error_at(at("cloud"), "Unknown cloud", format!("cloud must be \"aws\", \"gcp\" or \"azure\"; got \"{cloud_name}\"."));
+            d.error_at(
+                at("cloud"),
+                "Unknown cloud",
+                format!("cloud must be \"aws\", \"gcp\" or \"azure\"; got \"{cloud_name}\"."),
+            );
             continue;
         };
         let prefix = |v: Option<i64>, attr: &str, d: &mut Diagnostics| match v {
             None => None,
             Some(p) if (1..=32).contains(&p) => Some(p as u8),
             Some(p) => {
-                d.error_at(at(attr), "Invalid prefix length", format!("{attr} must be from 1 to 32; got {p}."));
+                d.error_at(
+                    at(attr),
+                    "Invalid prefix length",
+                    format!("{attr} must be from 1 to 32; got {p}."),
+                );
                 None
             }
         };
@@ -175,10 +196,18 @@ fn requests(config: &Value) -> Result<Option<(String, Vec<String>, Vec<ClusterRe
         });
     }
     d.into_result()?;
-    Ok(Some((c.base_cidr.unwrap_or_default(), reserved, clusters)))
+    Ok(Some(Inputs {
+        base: c.base_cidr.unwrap_or_default(),
+        reserved,
+        clusters,
+    }))
 }
 
-fn digest(base: &str, reserved: &[String], allocations: &BTreeMap<String, AllocationOut>) -> String {
+fn digest(
+    base: &str,
+    reserved: &[String],
+    allocations: &BTreeMap<String, AllocationOut>,
+) -> String {
     let mut h = Sha256::new();
     h.update(base.as_bytes());
     for r in reserved {
@@ -186,7 +215,13 @@ fn digest(base: &str, reserved: &[String], allocations: &BTreeMap<String, Alloca
         h.update(r.as_bytes());
     }
     for (name, a) in allocations {
-        h.update(format!("\0{name}={}|{}|{}|{}", a.network_cidr, a.subnet_cidrs.join(","), a.pod_cidr, a.service_cidr));
+        h.update(format!(
+            "\0{name}={}|{}|{}|{}",
+            a.network_cidr,
+            a.subnet_cidrs.join(","),
+            a.pod_cidr,
+            a.service_cidr
+        ));
     }
     let out = h.finalize();
     out.iter().take(8).map(|b| format!("{b:02x}")).collect()
@@ -206,7 +241,11 @@ impl DataSource<ProviderConfig> for CidrPlan {
     /// already names the offending attribute.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         match requests(config) {
-            Ok(Some((base, reserved, clusters))) => {
+            Ok(Some(Inputs {
+                base,
+                reserved,
+                clusters,
+            })) => {
                 if let Err(errors) = plan(&base, &reserved, &clusters) {
                     diags.extend(to_diags(errors));
                 }
@@ -217,7 +256,12 @@ impl DataSource<ProviderConfig> for CidrPlan {
     }
 
     async fn read(&self, _ctx: &Ctx<ProviderConfig>, config: &Value) -> Result<Value, Diagnostics> {
-        let Some((base, reserved, clusters)) = requests(config)? else {
+        let Some(Inputs {
+            base,
+            reserved,
+            clusters,
+        }) = requests(config)?
+        else {
             return Err(Diagnostic::error(
                 "Inputs not known",
                 "multicloud_cidr_plan needs all of its inputs known when it is read.",

@@ -102,8 +102,14 @@ mod tests {
 
     #[test]
     fn cookie_is_required() {
-        assert_eq!(check_launch(None, Some("6")), Err(LaunchError::NotLaunchedByTerraform));
-        assert_eq!(check_launch(Some("nope"), Some("6")), Err(LaunchError::NotLaunchedByTerraform));
+        assert_eq!(
+            check_launch(None, Some("6")),
+            Err(LaunchError::NotLaunchedByTerraform)
+        );
+        assert_eq!(
+            check_launch(Some("nope"), Some("6")),
+            Err(LaunchError::NotLaunchedByTerraform)
+        );
     }
 
     #[test]
@@ -121,13 +127,20 @@ mod tests {
     fn handshake_line_uses_unpadded_base64() {
         let addr = ListenAddr::Unix("/tmp/p".into());
         // 4 bytes: padded base64 would end in "==".
-        assert_eq!(handshake_line(6, &addr, Some(&[1, 2, 3, 4])), "1|6|unix|/tmp/p|grpc|AQIDBA");
+        assert_eq!(
+            handshake_line(6, &addr, Some(&[1, 2, 3, 4])),
+            "1|6|unix|/tmp/p|grpc|AQIDBA"
+        );
         assert_eq!(handshake_line(6, &addr, None), "1|6|unix|/tmp/p|grpc|");
     }
 
     #[test]
     fn reattach_names_the_provider() {
-        let line = reattach_line("registry.terraform.io/a/b", &ListenAddr::Unix("/s".into()), 7);
+        let line = reattach_line(
+            "registry.terraform.io/a/b",
+            &ListenAddr::Unix("/s".into()),
+            7,
+        );
         assert!(line.starts_with("TF_REATTACH_PROVIDERS='{\"registry.terraform.io/a/b\":"));
         assert!(line.contains("\"Pid\":7"));
     }

@@ -59,7 +59,10 @@ fn bind_unix() -> io::Result<Bound> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::new(io::ErrorKind::AddrInUse, "no free socket name"))
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "no free socket name",
+    ))
 }
 
 fn bind_tcp() -> io::Result<Bound> {
@@ -69,7 +72,10 @@ fn bind_tcp() -> io::Result<Bound> {
             .and_then(|v| v.parse::<u16>().ok())
             .unwrap_or(default)
     };
-    let (min, max) = (port("PLUGIN_MIN_PORT", 10000), port("PLUGIN_MAX_PORT", 25000));
+    let (min, max) = (
+        port("PLUGIN_MIN_PORT", 10000),
+        port("PLUGIN_MAX_PORT", 25000),
+    );
     for p in min..=max {
         let std_listener = match std::net::TcpListener::bind(("127.0.0.1", p)) {
             Ok(l) => l,
@@ -96,13 +102,21 @@ impl tonic::transport::server::Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.0.as_mut().poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.0.as_mut().poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -140,7 +154,9 @@ pub fn incoming(
                 let conn = match acceptor {
                     None => Conn(stream),
                     Some(acc) => {
-                        match tokio::time::timeout(Duration::from_secs(10), acc.accept(stream)).await {
+                        match tokio::time::timeout(Duration::from_secs(10), acc.accept(stream))
+                            .await
+                        {
                             Ok(Ok(tls_stream)) => Conn(Box::pin(tls_stream)),
                             Ok(Err(e)) => {
                                 tracing::warn!(error = %e, "refused a connection: TLS handshake failed");

@@ -97,13 +97,15 @@ async fn run<P: Provider>(
     tracing::info!(network = addr.network(), address = %addr.address(), tls = tls.is_some(), "serving");
 
     let incoming = listener::incoming(bound, tls.map(|t| t.config), shutdown.clone());
-    let provider_service = tfplugin6::provider_server::ProviderServer::new(ProviderService::new(provider))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let controller = plugin::grpc_controller_server::GrpcControllerServer::new(plugin_services::Controller {
-        shutdown: shutdown.clone(),
-        keep_running: debug,
-    });
+    let provider_service =
+        tfplugin6::provider_server::ProviderServer::new(ProviderService::new(provider))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let controller =
+        plugin::grpc_controller_server::GrpcControllerServer::new(plugin_services::Controller {
+            shutdown: shutdown.clone(),
+            keep_running: debug,
+        });
     let stdio = plugin::grpc_stdio_server::GrpcStdioServer::new(plugin_services::Stdio {
         shutdown: shutdown.clone(),
     });

@@ -77,6 +77,8 @@ impl hpb::health_server::Health for Health {
         &self,
         _: Request<hpb::HealthCheckRequest>,
     ) -> Result<Response<WatchStream>, Status> {
-        Err(Status::unimplemented("health watching is not supported; use Check"))
+        Err(Status::unimplemented(
+            "health watching is not supported; use Check",
+        ))
     }
 }

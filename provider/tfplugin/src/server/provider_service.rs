@@ -85,11 +85,15 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn resource(&self, name: &str) -> Result<&Entry<dyn Resource<P::Data>>, Diagnostics> {
-        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+        self.resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
     }
 
     fn data_source(&self, name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostics> {
-        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
     }
 }
 
@@ -141,18 +145,25 @@ type Rpc<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Rpc<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Rpc<pb::get_metadata::Response> {
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
             resources: self
                 .resources
                 .keys()
-                .map(|n| pb::get_metadata::ResourceMetadata { type_name: n.to_string() })
+                .map(|n| pb::get_metadata::ResourceMetadata {
+                    type_name: n.to_string(),
+                })
                 .collect(),
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|n| pb::get_metadata::DataSourceMetadata { type_name: n.to_string() })
+                .map(|n| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.to_string(),
+                })
                 .collect(),
             ..Default::default()
         }))
@@ -172,7 +183,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(Default::default()))
     }
 
-    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Rpc<pb::get_functions::Response> {
         Ok(Response::new(Default::default()))
     }
 
@@ -184,7 +198,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let diags = match convert::decode(req.config.as_ref(), &self.provider_ty) {
             Ok(config) => {
                 let mut d = Diagnostics::new();
-                plan::validate_config(&self.provider.schema().block, &config, &Default::default(), &mut d);
+                plan::validate_config(
+                    &self.provider.schema().block,
+                    &config,
+                    &Default::default(),
+                    &mut d,
+                );
                 self.provider.validate(&config, &mut d);
                 d
             }
@@ -270,7 +289,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .into());
             }
             let json: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|err| {
-                Diagnostics::from(Diagnostic::error("Corrupt state", format!("State is not valid JSON: {err}")))
+                Diagnostics::from(Diagnostic::error(
+                    "Corrupt state",
+                    format!("State is not valid JSON: {err}"),
+                ))
             })?;
             if req.version > e.schema.version {
                 return Err(Diagnostic::error(
@@ -298,7 +320,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Rpc<pb::read_resource::Response> {
         let req = req.into_inner();
         let private = req.private.clone();
         let result = async {
@@ -307,7 +332,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             tracing::debug!(resource = %req.type_name, "reading");
             let ctx = self.ctx();
             let new_state = guarded("ReadResource", e.imp.read(&ctx, &state)).await?;
-            convert::encode(&new_state.map(|v| v.conform(&e.ty)).unwrap_or(Value::Null), &e.ty)
+            convert::encode(
+                &new_state.map(|v| v.conform(&e.ty)).unwrap_or(Value::Null),
+                &e.ty,
+            )
         }
         .await;
         let (new_state, diags) = split(result);
@@ -418,7 +446,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok((new_state, check))
         }
         .await;
-        let ty = self.resources.get(req.type_name.as_str()).map(|e| e.ty.clone());
+        let ty = self
+            .resources
+            .get(req.type_name.as_str())
+            .map(|e| e.ty.clone());
         let (state, diags) = match outcome {
             Ok((v, check)) => (Some(v), check.unwrap_or_default()),
             Err(err) => (err.partial, err.diags),
@@ -452,7 +483,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let result = async {
             let e = self.resource(&req.type_name)?;
             let ctx = self.ctx();
-            let (state, private) = guarded("ImportResourceState", e.imp.import(&ctx, &req.id)).await?;
+            let (state, private) =
+                guarded("ImportResourceState", e.imp.import(&ctx, &req.id)).await?;
             Ok(pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
                 state: Some(convert::encode(&state.conform(&e.ty), &e.ty)?),
@@ -490,7 +522,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> Rpc<pb::stop_provider::Response> {
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Rpc<pb::stop_provider::Response> {
         tracing::info!("stop requested: cancelling in-flight operations");
         if let Ok(mut token) = self.stop.lock() {
             token.cancel();
