@@ -3,7 +3,10 @@
 mod harness;
 
 mod cidr_plan;
+mod debug_mode;
 mod examples;
+mod grpc;
 mod handshake;
 mod install;
+mod provider_config;
 mod psk;

@@ -193,6 +193,9 @@ both_versions!(bad_inputs);
 /// dev_overrides, the developer's loop: no init, the freshly built binary used directly.
 fn dev_overrides(tf: Tf) {
     let w = Workdir::new(tf, Install::DevOverrides, &config(""));
+    // The default length is planned as a known value, not "known after apply".
+    let plan = w.plan_json();
+    assert_eq!(plan["resource_changes"][0]["change"]["after"]["length"], 32);
     let out = w.apply();
     assert!(
         out.to_lowercase()

@@ -197,3 +197,71 @@ fn check_apply_value(planned: &Value, actual: &Value, path: &Path, out: &mut Vec
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cty::Type;
+    use crate::schema::Attribute;
+
+    fn block() -> Block {
+        Block::new("t")
+            .attr(Attribute::new("name", Type::String).required())
+            .attr(Attribute::new("id", Type::String).computed())
+            .attr(Attribute::new("tier", Type::String).optional().computed())
+    }
+
+    fn v(name: Value, id: Value, tier: Value) -> Value {
+        Value::object([("name", name), ("id", id), ("tier", tier)])
+    }
+
+    #[test]
+    fn accepts_a_proper_plan() {
+        let config = v(Value::string("a"), Value::Null, Value::Null);
+        let planned = v(Value::string("a"), Value::Unknown, Value::Unknown);
+        assert!(check_plan(&block(), &config, &planned).is_empty());
+    }
+
+    #[test]
+    fn flags_what_terraform_rejects() {
+        let config = v(Value::string("a"), Value::Null, Value::string("gold"));
+        // A required attribute changed, and an optional+computed one set in config changed.
+        let planned = v(Value::string("b"), Value::Unknown, Value::string("silver"));
+        let problems = check_plan(&block(), &config, &planned);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("name:"));
+        assert!(problems[1].starts_with("tier:"));
+        // Unknown for a non-computed attribute.
+        let planned = v(Value::Unknown, Value::Unknown, Value::string("gold"));
+        assert!(
+            check_plan(&block(), &config, &planned)
+                .iter()
+                .any(|p| p.contains("unknown planned"))
+        );
+    }
+
+    #[test]
+    fn apply_must_keep_known_values_and_resolve_unknowns() {
+        let planned = v(Value::string("a"), Value::Unknown, Value::string("gold"));
+        let good = v(
+            Value::string("a"),
+            Value::string("id-1"),
+            Value::string("gold"),
+        );
+        assert!(check_apply(&planned, &good).is_empty());
+        let changed = v(
+            Value::string("a"),
+            Value::string("id-1"),
+            Value::string("silver"),
+        );
+        assert_eq!(
+            check_apply(&planned, &changed),
+            vec!["tier: planned a known value, apply returned a different one"]
+        );
+        let unresolved = v(Value::string("a"), Value::Unknown, Value::string("gold"));
+        assert_eq!(
+            check_apply(&planned, &unresolved),
+            vec!["id: unknown value left after apply"]
+        );
+    }
+}

@@ -79,7 +79,8 @@ fn null_write_only(block: &Block, planned: &mut Value) {
 fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
     for a in &block.attributes {
         let cfg = attr_of(config, &a.name);
-        if a.computed && cfg.is_null() {
+        // A defaulted attribute is known: its default was just planned.
+        if a.computed && cfg.is_null() && a.default.is_none() {
             if let Some(slot) = planned.get_mut(&a.name) {
                 *slot = Value::Unknown;
             }
@@ -249,5 +250,170 @@ fn visit_elements(nesting: BlockNesting, v: &Value, path: &Path, mut f: impl FnM
                 f(e, &path.key(k));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cty::Type;
+    use crate::schema::{Attribute, Block, Nesting};
+    use crate::validators::{IntBetween, OneOf};
+
+    fn block() -> Block {
+        Block::new("test")
+            .attr(
+                Attribute::new("id", Type::String)
+                    .computed()
+                    .use_state_for_unknown(),
+            )
+            .attr(
+                Attribute::new("size", Type::Number)
+                    .default(Value::int(3))
+                    .requires_replace(),
+            )
+            .attr(Attribute::new("label", Type::String).optional())
+            .attr(Attribute::new("etag", Type::String).computed())
+            .attr(
+                Attribute::new("password", Type::String)
+                    .optional()
+                    .sensitive()
+                    .write_only(),
+            )
+            .attr(Attribute::nested(
+                "spec",
+                Nesting::Single,
+                vec![
+                    Attribute::new("name", Type::String).required(),
+                    Attribute::new("uid", Type::String).computed(),
+                ],
+            ))
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        let ty = block().value_type();
+        Value::object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone()))).conform(&ty)
+    }
+
+    #[test]
+    fn create_applies_defaults_and_marks_computed_unknown() {
+        let config = obj(&[
+            ("label", Value::string("a")),
+            ("password", Value::string("s3cret")),
+        ]);
+        let (planned, replace) = plan_resource(&block(), &config, None, &config);
+        assert_eq!(planned.get("size"), Some(&Value::int(3)));
+        assert_eq!(planned.get("id"), Some(&Value::Unknown));
+        assert_eq!(planned.get("etag"), Some(&Value::Unknown));
+        assert_eq!(
+            planned.get("password"),
+            Some(&Value::Null),
+            "write-only must be planned null"
+        );
+        assert!(replace.is_empty());
+    }
+
+    #[test]
+    fn unchanged_resource_plans_its_prior_state() {
+        let prior = obj(&[
+            ("id", Value::string("x")),
+            ("size", Value::int(3)),
+            ("label", Value::string("a")),
+            ("etag", Value::string("e1")),
+        ]);
+        let config = obj(&[("label", Value::string("a"))]);
+        let (planned, replace) = plan_resource(&block(), &config, Some(&prior), &prior);
+        assert_eq!(planned, prior);
+        assert!(replace.is_empty());
+    }
+
+    #[test]
+    fn update_keeps_stable_computed_values_and_reknows_the_rest() {
+        let prior = obj(&[
+            ("id", Value::string("x")),
+            ("size", Value::int(3)),
+            ("label", Value::string("a")),
+            ("etag", Value::string("e1")),
+        ]);
+        let config = obj(&[("label", Value::string("b"))]);
+        let mut proposed = prior.clone();
+        *proposed.get_mut("label").unwrap() = Value::string("b");
+        let (planned, replace) = plan_resource(&block(), &config, Some(&prior), &proposed);
+        assert_eq!(
+            planned.get("id"),
+            Some(&Value::string("x")),
+            "use_state_for_unknown"
+        );
+        assert_eq!(planned.get("etag"), Some(&Value::Unknown));
+        assert!(replace.is_empty());
+    }
+
+    #[test]
+    fn replacing_attribute_is_reported_with_its_path() {
+        let prior = obj(&[("id", Value::string("x")), ("size", Value::int(3))]);
+        let config = obj(&[("size", Value::int(5))]);
+        let mut proposed = prior.clone();
+        *proposed.get_mut("size").unwrap() = Value::int(5);
+        let (_, replace) = plan_resource(&block(), &config, Some(&prior), &proposed);
+        assert_eq!(replace, vec![Path::root().attr("size")]);
+    }
+
+    #[test]
+    fn nested_computed_members_become_unknown_on_create() {
+        let spec = Value::object([("name", Value::string("n")), ("uid", Value::Null)]);
+        let config = obj(&[("spec", spec)]);
+        let (planned, _) = plan_resource(&block(), &config, None, &config);
+        let spec = planned.get("spec").unwrap();
+        assert_eq!(spec.get("name"), Some(&Value::string("n")));
+        assert_eq!(spec.get("uid"), Some(&Value::Unknown));
+        assert!(crate::consistency::check_plan(&block(), &config, &planned).is_empty());
+    }
+
+    #[test]
+    fn validators_report_paths_inside_nested_lists_and_hide_secrets() {
+        let b = Block::new("t")
+            .attr(Attribute::nested(
+                "items",
+                Nesting::List,
+                vec![
+                    Attribute::new("kind", Type::String)
+                        .optional()
+                        .validate(OneOf(&["a", "b"])),
+                ],
+            ))
+            .attr(
+                Attribute::new("count", Type::Number)
+                    .optional()
+                    .validate(IntBetween(1, 3)),
+            )
+            .attr(
+                Attribute::new("secret", Type::String)
+                    .optional()
+                    .sensitive()
+                    .validate(OneOf(&["never"])),
+            );
+        let ty = b.value_type();
+        let config = Value::object([
+            (
+                "items",
+                Value::List(vec![
+                    Value::object([("kind", Value::string("a"))]),
+                    Value::object([("kind", Value::string("zzz"))]),
+                ]),
+            ),
+            ("count", Value::Unknown),
+            ("secret", Value::string("hunter2")),
+        ])
+        .conform(&ty);
+        let mut d = Diagnostics::new();
+        validate_config(&b, &config, &Path::root(), &mut d);
+        assert_eq!(d.0.len(), 2, "{d:?}");
+        assert_eq!(d.0[0].path.as_ref().unwrap().to_string(), "items[1].kind");
+        assert!(d.0[0].detail.contains("\"zzz\""));
+        assert!(
+            !d.0[1].detail.contains("hunter2"),
+            "sensitive value leaked: {}",
+            d.0[1].detail
+        );
     }
 }

@@ -20,6 +20,8 @@ pub use provider_service::ProviderService;
 
 /// Terraform and terraform-plugin-go accept 256 MiB messages; tonic's default is 4 MiB.
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
+/// How long in-flight requests may finish after Shutdown before the process exits regardless.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 pub struct ServeOptions {
     /// The provider's source address, e.g. `registry.terraform.io/multicloud/multicloud`.
@@ -118,13 +120,25 @@ async fn run<P: Provider>(
             stop_signal.cancel();
         });
     }
-    let result = tonic::transport::Server::builder()
+    let serving = tonic::transport::Server::builder()
         .add_service(provider_service)
         .add_service(controller)
         .add_service(stdio)
         .add_service(health)
-        .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
-        .await;
+        .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
+    // Graceful shutdown waits for clients to hang up; one that keeps its connection open must not
+    // keep the process alive (go-plugin kills us 2 s after Shutdown anyway).
+    let grace_over = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    let result = tokio::select! {
+        r = serving => r,
+        _ = grace_over => {
+            tracing::debug!("clients still connected after shutdown grace period; exiting");
+            Ok(())
+        }
+    };
     if let ListenAddr::Unix(path) = &addr {
         let _ = std::fs::remove_file(path);
     }

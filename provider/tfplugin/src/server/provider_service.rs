@@ -542,3 +542,136 @@ fn split<T>(r: Result<T, Diagnostics>) -> (Option<T>, Diagnostics) {
         Err(d) => (None, d),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cty::Type;
+    use crate::proto::tfplugin6::provider_server::Provider as _;
+    use crate::schema::{Attribute, Block};
+    use std::time::Duration;
+
+    /// A resource whose create waits until the operation is cancelled.
+    struct Waits;
+
+    #[async_trait::async_trait]
+    impl Resource<()> for Waits {
+        fn name(&self) -> &'static str {
+            "test_waits"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                0,
+                Block::new("t").attr(Attribute::new("id", Type::String).computed()),
+            )
+        }
+        async fn create(&self, ctx: &Ctx<()>, _: &Value) -> Result<Value, ApplyError> {
+            ctx.cancel.cancelled().await;
+            Err(Diagnostic::error("Cancelled", "stopped by Terraform").into())
+        }
+        async fn read(&self, _: &Ctx<()>, s: &Value) -> Result<Option<Value>, Diagnostics> {
+            Ok(Some(s.clone()))
+        }
+        async fn update(&self, _: &Ctx<()>, _: &Value, p: &Value) -> Result<Value, ApplyError> {
+            Ok(p.clone())
+        }
+        async fn delete(&self, _: &Ctx<()>, _: &Value) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+    }
+
+    struct Toy;
+
+    #[async_trait::async_trait]
+    impl Provider for Toy {
+        type Data = ();
+        fn name(&self) -> &'static str {
+            "test"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("t"))
+        }
+        async fn configure(&self, _: &Value) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
+            vec![Arc::new(Waits)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn DataSource<()>>> {
+            Vec::new()
+        }
+    }
+
+    fn planned() -> pb::DynamicValue {
+        let ty = Type::object([("id", Type::String)]);
+        convert::encode(&Value::object([("id", Value::Unknown)]), &ty).unwrap()
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_in_flight_apply() {
+        let svc = Arc::new(ProviderService::new(Toy));
+        let apply = tokio::spawn({
+            let svc = svc.clone();
+            async move {
+                svc.apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                    type_name: "test_waits".into(),
+                    planned_state: Some(planned()),
+                    ..Default::default()
+                }))
+                .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!apply.is_finished(), "create should be waiting");
+        svc.stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .unwrap();
+        let resp = tokio::time::timeout(Duration::from_secs(2), apply)
+            .await
+            .expect("apply did not stop")
+            .unwrap()
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Cancelled");
+        assert!(resp.new_state.is_none());
+
+        // Work started after the stop is not cancelled by it.
+        let ctx = svc.ctx();
+        assert!(!ctx.cancel.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn upgrade_reads_state_written_by_an_older_schema() {
+        let svc = ProviderService::new(Toy);
+        let resp = svc
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "test_waits".into(),
+                version: 0,
+                raw_state: Some(pb::RawState {
+                    json: br#"{"id":"a","removed_attribute":1}"#.to_vec(),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let ty = Type::object([("id", Type::String)]);
+        let v = convert::decode(resp.upgraded_state.as_ref(), &ty).unwrap();
+        assert_eq!(v.get("id"), Some(&Value::string("a")));
+
+        let newer = svc
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "test_waits".into(),
+                version: 7,
+                raw_state: Some(pb::RawState {
+                    json: b"{}".to_vec(),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(newer.diagnostics[0].summary.contains("newer provider"));
+    }
+}
