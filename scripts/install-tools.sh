@@ -31,6 +31,16 @@ say() { echo "install-tools: $*" >&2; }
 done_already() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
 stamp() { echo "$2" >"$STAMPS/$1"; }
 
+# The mesh-trust tests verify certificate chains with the real OpenSSL CLI, as an operator would.
+if ! command -v openssl >/dev/null 2>&1; then
+  say "openssl: installing from Debian's packages"
+  if [[ $(id -u) -eq 0 ]]; then
+    (apt-get update -qq && apt-get install -y -qq openssl) >/dev/null
+  else
+    say "FAIL: openssl is missing and this user cannot apt-get install it"; exit 1
+  fi
+fi
+
 # Check that a terraform CLI prints the expected first line for `version`.
 check_version() {
   local got

@@ -1,5 +1,5 @@
-# The multicloud quickstart: an address plan for one cluster per cloud, and the pre-shared key
-# their VPN links will use. Runs locally; no cloud account needed.
+# The multicloud quickstart: an address plan for one cluster per cloud, the pre-shared keys
+# their VPN links will use, and the Istio trust that spans them. Runs locally; no cloud account needed.
 terraform {
   required_providers {
     multicloud = {
@@ -27,8 +27,24 @@ resource "multicloud_psk" "links" {
   }
 }
 
+# The shared Istio root and one intermediate CA per cluster (ECDSA keeps the quickstart quick;
+# the defaults follow Istio's RSA 4096 tooling).
+resource "multicloud_mesh_trust" "mesh" {
+  root {
+    key_algorithm = "ECDSA_P256"
+  }
+  clusters = {
+    for name, _ in data.multicloud_cidr_plan.platform.allocations :
+    name => { network = name, key_algorithm = "ECDSA_P256" }
+  }
+}
+
 output "allocations" {
   value = data.multicloud_cidr_plan.platform.allocations
+}
+
+output "intermediate_serials" {
+  value = { for name, c in multicloud_mesh_trust.mesh.issued : name => c.serial }
 }
 
 output "psk_ids" {

@@ -62,9 +62,37 @@ fn import_note(name: &str) -> Option<String> {
              without being replaced."
                 .to_string(),
         ),
+        "multicloud_mesh_trust" => Some(MESH_TRUST_NOTES.to_string()),
         _ => None,
     }
 }
+
+const MESH_TRUST_NOTES: &str = "Not supported: the private keys of existing intermediates cannot be recovered from \
+certificates. To keep an existing root, give it as `root { cert_pem, key_pem }`; intermediates are then issued under it.
+
+## Planning
+
+- Adding a cluster issues only its intermediate; the plan shows every other cluster unchanged. Removing one removes only it.
+- An intermediate within `renew_before_days` of its end shows up in the next plan as a renewal of that cluster only.
+- Changing the `root` block rotates the root in two applies, following Istio's multi-root procedure:
+  1. a new root is generated and added to every cluster's `root-cert.pem` (the trust bundle); intermediates are \
+     untouched, so every existing certificate still verifies;
+  2. the next plan re-issues every intermediate under the new root; the old root stays in the bundle as `previous` \
+     so workload certificates signed under it keep verifying until they expire (24 h by Istio's default).
+  Set `retain_previous_root = false` once that has passed to drop the old root. A generated root within \
+  `renew_before_days` of expiry starts the same rotation by itself.
+
+## Defaults
+
+Root 3650 days and intermediates 730 days with RSA 4096 keys, as Istio's own `tools/certs` Makefiles do: these \
+certificates are what operators already know from Istio's documentation, and every Istio version accepts them. \
+ECDSA P-256 is offered and is much faster to generate; choose it when every consumer of the chain supports it.
+
+## Secrets
+
+`issued_secrets` (keys and the ready-to-apply `cacerts` Secret) and `root_keys` are sensitive and live in Terraform \
+state: protect the state as you would the CA keys themselves. The provider never logs them.
+";
 
 fn page(
     title: &str,
@@ -107,7 +135,10 @@ fn page(
         attribute_table(&mut s, &outputs);
     }
     if let Some(note) = import {
-        s.push_str(&format!("## Import\n\n{note}\n"));
+        s.push_str(&format!("## Import\n\n{note}"));
+        if !note.ends_with('\n') {
+            s.push('\n');
+        }
     }
     s
 }

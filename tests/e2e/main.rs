@@ -8,5 +8,6 @@ mod examples;
 mod grpc;
 mod handshake;
 mod install;
+mod mesh_trust;
 mod provider_config;
 mod psk;

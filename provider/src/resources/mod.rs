@@ -1,6 +1,7 @@
 //! Every resource and data source the provider offers, one module each.
 
 pub mod cidr_plan;
+pub mod mesh_trust;
 pub mod psk;
 
 use std::sync::Arc;
@@ -10,9 +11,37 @@ use tfplugin::{DataSource, Resource};
 use crate::ProviderConfig;
 
 pub fn all_resources() -> Vec<Arc<dyn Resource<ProviderConfig>>> {
-    vec![Arc::new(psk::Psk)]
+    vec![Arc::new(psk::Psk), Arc::new(mesh_trust::MeshTrust)]
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource<ProviderConfig>>> {
     vec![Arc::new(cidr_plan::CidrPlan)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::Provider;
+
+    /// Terraform refuses a provider whose schema breaks its rules; catch that here, for every type.
+    #[test]
+    fn every_schema_passes_terraforms_checks() {
+        let p = crate::MulticloudProvider;
+        let mut problems = tfplugin::schema::check(&p.schema().block);
+        for r in all_resources() {
+            problems.extend(
+                tfplugin::schema::check(&r.schema().block)
+                    .into_iter()
+                    .map(|e| format!("{}: {e}", r.name())),
+            );
+        }
+        for d in all_data_sources() {
+            problems.extend(
+                tfplugin::schema::check(&d.schema().block)
+                    .into_iter()
+                    .map(|e| format!("{}: {e}", d.name())),
+            );
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

@@ -197,17 +197,13 @@ pub struct NestedBlock {
 
 impl NestedBlock {
     pub fn new(type_name: &str, nesting: BlockNesting, block: Block) -> Self {
-        let max_items = if nesting == BlockNesting::Single {
-            1
-        } else {
-            0
-        };
+        // Terraform requires min == max for single and group blocks; 0/0 means "optional".
         NestedBlock {
             type_name: type_name.to_string(),
             nesting,
             block,
             min_items: 0,
-            max_items,
+            max_items: 0,
         }
     }
 }
@@ -273,5 +269,98 @@ impl Schema {
     }
     pub fn value_type(&self) -> Type {
         self.block.value_type()
+    }
+}
+
+/// The rules Terraform applies to a provider's schema before using it ("invalid schema ... which is
+/// a bug in the provider"), so a test can catch a bad schema without starting Terraform.
+pub fn check(block: &Block) -> Vec<String> {
+    let mut out = Vec::new();
+    check_block(block, "", &mut out);
+    out
+}
+
+fn valid_name(n: &str) -> bool {
+    let mut chars = n.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn check_attributes(attrs: &[Attribute], at: &str, out: &mut Vec<String>) {
+    for a in attrs {
+        let here = format!("{at}{}", a.name);
+        if !valid_name(&a.name) {
+            out.push(format!("{here}: invalid name"));
+        }
+        if !(a.required || a.optional || a.computed) {
+            out.push(format!("{here}: must be required, optional or computed"));
+        }
+        if a.required && (a.optional || a.computed) {
+            out.push(format!("{here}: required cannot be optional or computed"));
+        }
+        if a.default.is_some() && !(a.optional && a.computed) {
+            out.push(format!("{here}: a default needs optional + computed"));
+        }
+        if a.write_only && a.computed {
+            out.push(format!("{here}: write-only cannot be computed"));
+        }
+        if let AttrKind::Nested { attributes, .. } = &a.kind {
+            check_attributes(attributes, &format!("{here}."), out);
+        }
+    }
+}
+
+fn check_block(block: &Block, at: &str, out: &mut Vec<String>) {
+    check_attributes(&block.attributes, at, out);
+    let mut names: Vec<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
+    for b in &block.blocks {
+        let here = format!("{at}{}", b.type_name);
+        names.push(&b.type_name);
+        if !valid_name(&b.type_name) {
+            out.push(format!("{here}: invalid name"));
+        }
+        match b.nesting {
+            BlockNesting::Single | BlockNesting::Group => {
+                if b.min_items != b.max_items || b.min_items > 1 {
+                    out.push(format!(
+                        "{here}: MinItems and MaxItems must match (0 or 1) in single/group mode"
+                    ));
+                }
+            }
+            _ => {
+                if b.max_items != 0 && b.min_items > b.max_items {
+                    out.push(format!("{here}: MinItems greater than MaxItems"));
+                }
+            }
+        }
+        check_block(&b.block, &format!("{here}."), out);
+    }
+    names.sort_unstable();
+    for pair in names.windows(2) {
+        if pair[0] == pair[1] {
+            out.push(format!("{at}{}: defined twice", pair[0]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_flags_what_terraform_rejects() {
+        let mut single = NestedBlock::new("root", BlockNesting::Single, Block::default());
+        assert!(check(&Block::default().block(single.clone())).is_empty());
+        single.max_items = 1;
+        let bad = Block::default()
+            .block(single)
+            .attr(Attribute::new("Bad-Name", Type::String).optional())
+            .attr(Attribute::new("floating", Type::String))
+            .attr(Attribute::new("both", Type::String).required().computed());
+        let problems = check(&bad);
+        assert_eq!(problems.len(), 4, "{problems:#?}");
     }
 }

@@ -1,0 +1,238 @@
+//! `multicloud_mesh_trust`: Istio multi-cluster trust as one reviewed, planned, rotated object.
+//! `pki` makes the certificates, `planning` decides at plan time what the next apply changes,
+//! `apply` carries it out; this module wires them to Terraform.
+
+mod apply;
+mod model;
+mod pki;
+mod planning;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use tfplugin::{
+    ApplyError, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema, Value, typed,
+};
+
+use crate::ProviderConfig;
+use model::{ClusterConfig, RootConfig, State};
+
+pub struct MeshTrust;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Config {
+    pub trust_domain: Option<String>,
+    pub renew_before_days: Option<i64>,
+    pub retain_previous_root: Option<bool>,
+    pub root: Option<RootConfig>,
+    pub clusters: Option<BTreeMap<String, ClusterConfig>>,
+}
+
+impl Config {
+    pub fn root(&self) -> RootConfig {
+        self.root.clone().unwrap_or_default()
+    }
+}
+
+/// The current time. `MULTICLOUD_FAKE_NOW` (RFC 3339) moves it, so tests can reach an
+/// intermediate's renewal window without waiting for it; it is not meant for real use.
+pub fn clock() -> OffsetDateTime {
+    std::env::var("MULTICLOUD_FAKE_NOW")
+        .ok()
+        .and_then(|s| parse_time(&s))
+        .unwrap_or_else(OffsetDateTime::now_utc)
+}
+
+pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+pub fn format_time(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// What the newest root should be made from: a bring-your-own certificate's fingerprint, or the
+/// generation settings. A difference from the state's `root_spec` starts a rotation.
+pub fn desired_root_spec(config: &Config) -> Result<String, Diagnostics> {
+    let root = config.root();
+    if let Some(cert) = root.cert_pem.as_deref() {
+        let info = pki::cert_info(cert).map_err(|e| {
+            Diagnostics::from(
+                Diagnostic::error("Invalid root certificate", e.to_string())
+                    .at(Path::root().attr("root").attr("cert_pem")),
+            )
+        })?;
+        return Ok(format!("byo:{}", info.sha256_fingerprint));
+    }
+    Ok(format!(
+        "{}/{}d/CN={}/O={}",
+        root.key_algorithm
+            .as_deref()
+            .unwrap_or(model::DEFAULT_ALGORITHM),
+        root.validity_days.unwrap_or(model::DEFAULT_ROOT_DAYS),
+        root.common_name
+            .as_deref()
+            .unwrap_or(model::DEFAULT_ROOT_CN),
+        root.organization
+            .as_deref()
+            .unwrap_or(model::DEFAULT_ORGANIZATION),
+    ))
+}
+
+fn validate_config(c: &Config, d: &mut Diagnostics) {
+    let root = c.root();
+    let root_path = Path::root().attr("root");
+    match (&root.cert_pem, &root.key_pem) {
+        (Some(_), None) => d.error_at(
+            root_path.attr("key_pem"),
+            "Missing root key",
+            "A bring-your-own root needs both cert_pem and key_pem: the key signs the intermediates.",
+        ),
+        (None, Some(_)) => d.error_at(
+            root_path.attr("cert_pem"),
+            "Missing root certificate",
+            "A bring-your-own root needs both cert_pem and key_pem.",
+        ),
+        _ => {}
+    }
+    let root_days = root.validity_days.unwrap_or(model::DEFAULT_ROOT_DAYS);
+    let renew = c
+        .renew_before_days
+        .unwrap_or(model::DEFAULT_RENEW_BEFORE_DAYS);
+    for (name, cl) in c.clusters.iter().flatten() {
+        let at = Path::root()
+            .attr("clusters")
+            .key(name)
+            .attr("validity_days");
+        if root.cert_pem.is_none() && cl.days() > root_days {
+            d.error_at(
+                at.clone(),
+                "Intermediate would outlive the root",
+                format!(
+                    "clusters[\"{name}\"].validity_days = {} exceeds the root's validity_days = {root_days}; an intermediate must expire no later than its root.",
+                    cl.days()
+                ),
+            );
+        }
+        if renew >= cl.days() {
+            d.error_at(
+                Path::root().attr("renew_before_days"),
+                "Renewal window longer than a certificate's life",
+                format!(
+                    "renew_before_days = {renew} is not less than clusters[\"{name}\"].validity_days = {}: that intermediate would be renewed on every plan.",
+                    cl.days()
+                ),
+            );
+        }
+    }
+}
+
+#[async_trait]
+impl Resource<ProviderConfig> for MeshTrust {
+    fn name(&self) -> &'static str {
+        "multicloud_mesh_trust"
+    }
+
+    fn schema(&self) -> Schema {
+        model::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if !config.is_wholly_known() {
+            return;
+        }
+        match typed::decode::<Config>(config) {
+            Ok(c) => validate_config(&c, diags),
+            Err(d) => diags.extend(d),
+        }
+    }
+
+    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+        if !req.config.is_wholly_known() {
+            // The framework already planned every computed attribute as unknown.
+            return;
+        }
+        let result = (|| {
+            let config: Config = typed::decode(req.config)?;
+            let planned = match req.prior {
+                None => planning::Planned {
+                    root_spec: Some(desired_root_spec(&config)?),
+                    issued: config
+                        .clusters
+                        .iter()
+                        .flatten()
+                        .map(|(n, _)| (n.clone(), planning::Entry::Issue))
+                        .collect(),
+                    secrets: config
+                        .clusters
+                        .iter()
+                        .flatten()
+                        .map(|(n, _)| (n.clone(), None))
+                        .collect(),
+                    ..Default::default()
+                },
+                Some(prior) => {
+                    let state: State = typed::decode(prior)?;
+                    if let Some(slot) = req.planned.get_mut("id") {
+                        *slot = prior.get("id").cloned().unwrap_or(Value::Unknown);
+                    }
+                    planning::plan_update(&state, &config)?
+                }
+            };
+            planning::write(&planned, req.planned)
+        })();
+        if let Err(d) = result {
+            req.diags.extend(d);
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        planned: &Value,
+    ) -> Result<Value, ApplyError> {
+        apply::run(ctx, None, planned.clone()).await
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        state: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
+        // Certificates live in state only; expiry is judged at plan time against the clock.
+        Ok(Some(state.clone()))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ApplyError> {
+        let prior: State = typed::decode(prior)?;
+        apply::run(ctx, Some(prior), planned.clone()).await
+    }
+
+    async fn delete(&self, _ctx: &Ctx<ProviderConfig>, _state: &Value) -> Result<(), Diagnostics> {
+        // Nothing exists outside the state; removing it forgets the keys.
+        Ok(())
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        _id: &str,
+    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+        Err(Diagnostic::error(
+            "Import not supported",
+            "multicloud_mesh_trust cannot be imported: the private keys of existing intermediates cannot be \
+             recovered from certificates. To keep an existing root, create the resource with \
+             root { cert_pem = ..., key_pem = ... } (bring your own root); new intermediates are issued under it.",
+        )
+        .into())
+    }
+}
