@@ -207,28 +207,19 @@ class ProviderMemoryWatcher(threading.Thread):
     """Poll /proc while a `terraform plan` runs, for provider processes started by Terraform, and
     keep the last VmHWM read from each before it exits (a zombie has no memory lines). VmHWM is the
     kernel's own high-water mark, so growth between two polls is not lost; only growth in the last
-    poll interval before exit can be."""
+    poll interval before exit can be.
+
+    Providers are looked for among all descendants of the process we started, not only its
+    children: Terraform 1.0.3 re-executes itself under panicwrap, and the
+    re-executed child is the one that launches providers."""
 
     def __init__(self, terraform_pid: int):
         super().__init__(daemon=True)
         self.terraform_pid = terraform_pid
         self.stop = threading.Event()
         self.providers: dict[int, int] = {}  # pid -> last VmHWM kB
-        self.terraform_hwm_kb = 0
-        self._not_provider: set[int] = set()
-
-    def _is_provider_child(self, pid: int) -> bool:
-        if pid in self._not_provider:
-            return False
-        try:
-            exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
-        except OSError:
-            # Exited, or not ours to read: decide again on the next poll only if it reappears.
-            return False
-        if exe.startswith("terraform-provider-") and parent_pid(pid) == self.terraform_pid:
-            return True
-        self._not_provider.add(pid)
-        return False
+        self.terraform_hwm_kb = 0  # Terraform's own processes (the panicwrap pair counts as one peak)
+        self._tree: set[int] = {terraform_pid}
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -236,17 +227,25 @@ class ProviderMemoryWatcher(threading.Thread):
             self.stop.wait(MEMORY_POLL_SECONDS)
 
     def poll(self) -> None:
-        hwm = proc_status_kb(self.terraform_pid).get("VmHWM")
-        if hwm:
-            self.terraform_hwm_kb = max(self.terraform_hwm_kb, hwm)
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
+        # Ascending pids: a parent is normally listed (and joins the tree) before its children.
+        for pid in sorted(int(n) for n in os.listdir("/proc") if n.isdigit()):
+            if pid not in self._tree:
+                if parent_pid(pid) not in self._tree:
+                    continue
+                self._tree.add(pid)
+            hwm = proc_status_kb(pid).get("VmHWM")
+            if not hwm:
                 continue
-            pid = int(name)
-            if pid in self.providers or self._is_provider_child(pid):
-                hwm = proc_status_kb(pid).get("VmHWM")
-                if hwm:
-                    self.providers[pid] = max(self.providers.get(pid, 0), hwm)
+            # Checked on every poll, never cached: between fork and exec a child still runs
+            # Terraform's executable, and becomes the provider a moment later.
+            try:
+                exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+            except OSError:
+                continue
+            if exe.startswith("terraform-provider-"):
+                self.providers[pid] = max(self.providers.get(pid, 0), hwm)
+            elif pid not in self.providers:
+                self.terraform_hwm_kb = max(self.terraform_hwm_kb, hwm)
 
 
 @dataclass
@@ -326,9 +325,10 @@ def launch_once(launcher: Launcher, env: dict[str, str]) -> None:
             # Read memory before anything else can make the idle plugin grow or exit.
             mem = proc_status_kb(proc.pid)
             fields = line.decode(errors="replace").strip().split("|")
-            if len(fields) < 5 or fields[0] != "1" or fields[3] not in ("unix", "tcp") or fields[4] != "grpc":
+            # core-version|app-protocol|network|address|grpc|server-cert
+            if len(fields) != 6 or fields[0] != "1" or fields[2] not in ("unix", "tcp") or fields[4] != "grpc":
                 raise BenchError(f"{launcher.key}: unexpected handshake line {line!r}")
-            if not fields[5:] or not fields[5]:
+            if not fields[5]:
                 raise BenchError(f"{launcher.key}: handshake has no server certificate although PLUGIN_CLIENT_CERT was set: {line!r}")
             if "VmRSS" not in mem:
                 raise BenchError(f"{launcher.key}: plugin exited right after its handshake")
@@ -465,6 +465,12 @@ def render(ctx: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def git_revision(root: Path) -> str:
+    """Which source was measured: the commit, marked dirty when the work tree had changes."""
+    out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True, text=True, check=False)
+    return f"`{out.stdout.strip()}`" if out.returncode == 0 else "an unknown revision"
+
+
 def fmt_duration(seconds: float) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
@@ -541,7 +547,7 @@ def bench(args, root: Path, tools: Path, tf_binary: Path, null_binary: Path, tmp
     subjects = make_subjects(args.terraform)
     setup = [
         ("Terraform", f"{tf_version} (`{tf_binary.relative_to(root) if tf_binary.is_relative_to(root) else tf_binary}`)"),
-        ("multicloud provider", f"{args.provider_version}, release build, {our_binary.stat().st_size / 1e6:.1f} MB"),
+        ("multicloud provider", f"{args.provider_version}, release build of {git_revision(root)}, {our_binary.stat().st_size / 1e6:.1f} MB"),
         ("hashicorp/null", f"{NULL_VERSION}, {null_binary.stat().st_size / 1e6:.1f} MB"),
         ("subjects", ", ".join(LABELS[s.key] for s in subjects)),
         ("count / runs", f"{args.count} / {args.runs}, subjects alternated, order rotated each run"),
