@@ -21,7 +21,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Deserialize;
 use tfplugin::schema::{BlockNesting, NestedBlock, Nesting};
-use tfplugin::{ApplyError, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Resource, Schema, Type, Value};
+use tfplugin::{
+    ApplyError, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Resource, Schema, Type,
+    Value,
+};
 
 /// The JSON document of `terraform providers schema -json`.
 #[derive(Deserialize)]
@@ -94,9 +97,15 @@ struct BlockTypeJson {
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not a provider schema document: {source}")]
-    Json { path: String, source: serde_json::Error },
+    Json {
+        path: String,
+        source: serde_json::Error,
+    },
     #[error("{path} holds {found} providers; expected exactly one")]
     NotOne { path: String, found: usize },
     #[error("{at}: {msg}")]
@@ -116,11 +125,16 @@ impl ProviderSchemas {
     /// Reads a (possibly gzipped) `terraform providers schema -json` document with one provider.
     pub fn load(path: &Path) -> Result<ProviderSchemas, SchemaError> {
         let shown = path.display().to_string();
-        let io = |source| SchemaError::Io { path: shown.clone(), source };
+        let io = |source| SchemaError::Io {
+            path: shown.clone(),
+            source,
+        };
         let raw = std::fs::read(path).map_err(io)?;
         let text = if raw.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::with_capacity(raw.len() * 16);
-            flate2::read::GzDecoder::new(raw.as_slice()).read_to_end(&mut out).map_err(io)?;
+            flate2::read::GzDecoder::new(raw.as_slice())
+                .read_to_end(&mut out)
+                .map_err(io)?;
             out
         } else {
             raw
@@ -130,10 +144,16 @@ impl ProviderSchemas {
             source,
         })?;
         if doc.provider_schemas.len() != 1 {
-            return Err(SchemaError::NotOne { path: shown, found: doc.provider_schemas.len() });
+            return Err(SchemaError::NotOne {
+                path: shown,
+                found: doc.provider_schemas.len(),
+            });
         }
         let Some((address, p)) = doc.provider_schemas.into_iter().next() else {
-            return Err(SchemaError::NotOne { path: shown, found: 0 });
+            return Err(SchemaError::NotOne {
+                path: shown,
+                found: 0,
+            });
         };
         let convert_all = |m: BTreeMap<String, SchemaJson>, kind: &str| {
             m.into_iter()
@@ -172,7 +192,12 @@ fn block(b: &BlockJson, at: &str) -> Result<Block, SchemaError> {
             "set" => BlockNesting::Set,
             "map" => BlockNesting::Map,
             "group" => BlockNesting::Group,
-            other => return Err(invalid(&here, format!("unknown block nesting mode {other:?}"))),
+            other => {
+                return Err(invalid(
+                    &here,
+                    format!("unknown block nesting mode {other:?}"),
+                ));
+            }
         };
         let mut nb = NestedBlock::new(name, nesting, block(&bt.block, &here)?);
         nb.min_items = bt.min_items;
@@ -184,16 +209,22 @@ fn block(b: &BlockJson, at: &str) -> Result<Block, SchemaError> {
 
 fn attribute(name: &str, a: &AttributeJson, at: &str) -> Result<Attribute, SchemaError> {
     let mut out = match (&a.ty, &a.nested_type) {
-        (Some(ty), None) => {
-            Attribute::new(name, Type::from_json(ty).map_err(|e| invalid(at, e.to_string()))?)
-        }
+        (Some(ty), None) => Attribute::new(
+            name,
+            Type::from_json(ty).map_err(|e| invalid(at, e.to_string()))?,
+        ),
         (None, Some(n)) => {
             let nesting = match n.nesting_mode.as_str() {
                 "single" => Nesting::Single,
                 "list" => Nesting::List,
                 "set" => Nesting::Set,
                 "map" => Nesting::Map,
-                other => return Err(invalid(at, format!("unknown attribute nesting mode {other:?}"))),
+                other => {
+                    return Err(invalid(
+                        at,
+                        format!("unknown attribute nesting mode {other:?}"),
+                    ));
+                }
             };
             let attrs = n
                 .attributes
@@ -202,7 +233,12 @@ fn attribute(name: &str, a: &AttributeJson, at: &str) -> Result<Attribute, Schem
                 .collect::<Result<Vec<_>, _>>()?;
             Attribute::nested(name, nesting, attrs)
         }
-        _ => return Err(invalid(at, "an attribute needs exactly one of type and nested_type".into())),
+        _ => {
+            return Err(invalid(
+                at,
+                "an attribute needs exactly one of type and nested_type".into(),
+            ));
+        }
     };
     out.required = a.required;
     out.optional = a.optional;
@@ -216,7 +252,10 @@ fn attribute(name: &str, a: &AttributeJson, at: &str) -> Result<Attribute, Schem
 }
 
 fn invalid(at: &str, msg: String) -> SchemaError {
-    SchemaError::Invalid { at: at.to_string(), msg }
+    SchemaError::Invalid {
+        at: at.to_string(),
+        msg,
+    }
 }
 
 /// The zero value of a type: what the double's data sources return for computed attributes.
@@ -230,7 +269,9 @@ pub fn zero(ty: &Type) -> Value {
         Type::Set(_) => Value::Set(Vec::new()),
         Type::Map(_) => Value::Map(BTreeMap::new()),
         Type::Tuple(items) => Value::Tuple(items.iter().map(zero).collect()),
-        Type::Object(o) => Value::Object(o.attrs.iter().map(|(k, t)| (k.clone(), zero(t))).collect()),
+        Type::Object(o) => {
+            Value::Object(o.attrs.iter().map(|(k, t)| (k.clone(), zero(t))).collect())
+        }
     }
 }
 
@@ -250,13 +291,22 @@ pub fn fill_computed(block: &Block, config: &Value) -> Value {
         }
     }
     for b in &block.blocks {
-        let Some(slot) = out.get_mut(&b.type_name) else { continue };
+        let Some(slot) = out.get_mut(&b.type_name) else {
+            continue;
+        };
         *slot = match std::mem::replace(slot, Value::Null) {
-            Value::List(items) => Value::List(items.iter().map(|v| fill_computed(&b.block, v)).collect()),
-            Value::Set(items) => Value::Set(items.iter().map(|v| fill_computed(&b.block, v)).collect()),
-            Value::Map(items) => {
-                Value::Map(items.iter().map(|(k, v)| (k.clone(), fill_computed(&b.block, v))).collect())
+            Value::List(items) => {
+                Value::List(items.iter().map(|v| fill_computed(&b.block, v)).collect())
             }
+            Value::Set(items) => {
+                Value::Set(items.iter().map(|v| fill_computed(&b.block, v)).collect())
+            }
+            Value::Map(items) => Value::Map(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), fill_computed(&b.block, v)))
+                    .collect(),
+            ),
             v @ Value::Object(_) => fill_computed(&b.block, &v),
             other => other,
         };
@@ -337,13 +387,21 @@ impl SchemaProvider {
             resources: s
                 .resources
                 .into_iter()
-                .map(|(n, schema)| Arc::new(DoubleResource { name: leak(&n), schema }) as Arc<dyn Resource<()>>)
+                .map(|(n, schema)| {
+                    Arc::new(DoubleResource {
+                        name: leak(&n),
+                        schema,
+                    }) as Arc<dyn Resource<()>>
+                })
                 .collect(),
             data_sources: s
                 .data_sources
                 .into_iter()
                 .map(|(n, schema)| {
-                    Arc::new(DoubleDataSource { name: leak(&n), schema }) as Arc<dyn DataSource<()>>
+                    Arc::new(DoubleDataSource {
+                        name: leak(&n),
+                        schema,
+                    }) as Arc<dyn DataSource<()>>
                 })
                 .collect(),
         }
@@ -376,7 +434,11 @@ mod tests {
 
     #[test]
     fn zero_values_are_wholly_known() {
-        let t = Type::object([("a", Type::list(Type::String)), ("b", Type::Dynamic), ("c", Type::Number)]);
+        let t = Type::object([
+            ("a", Type::list(Type::String)),
+            ("b", Type::Dynamic),
+            ("c", Type::Number),
+        ]);
         assert!(zero(&t).is_wholly_known());
     }
 
@@ -385,7 +447,11 @@ mod tests {
         let b = Block::new("")
             .attr(Attribute::new("name", Type::String).optional())
             .attr(Attribute::new("arn", Type::String).computed())
-            .attr(Attribute::new("tags", Type::map(Type::String)).optional().computed());
+            .attr(
+                Attribute::new("tags", Type::map(Type::String))
+                    .optional()
+                    .computed(),
+            );
         let cfg = Value::object([
             ("name", Value::string("x")),
             ("arn", Value::Null),

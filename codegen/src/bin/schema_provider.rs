@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         }
     }
     let Some(path) = schema else {
-        eprintln!("multicloud-schema-provider: pass --schema FILE (a `terraform providers schema -json` document)");
+        eprintln!(
+            "multicloud-schema-provider: pass --schema FILE (a `terraform providers schema -json` document)"
+        );
         return ExitCode::from(2);
     };
     let schemas = match ProviderSchemas::load(&path) {
@@ -27,5 +29,10 @@ fn main() -> ExitCode {
         }
     };
     let address: &'static str = Box::leak(schemas.address.clone().into_boxed_str());
-    tfplugin::server::serve(SchemaProvider::new(schemas), tfplugin::server::ServeOptions { provider_address: address })
+    tfplugin::server::serve(
+        SchemaProvider::new(schemas),
+        tfplugin::server::ServeOptions {
+            provider_address: address,
+        },
+    )
 }

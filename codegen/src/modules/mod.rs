@@ -1,0 +1,48 @@
+//! The generated modules, one file each. Shared conventions live here.
+
+pub mod aws_eks;
+pub mod azure_aks;
+pub mod gcp_gke;
+
+use crate::expr::{func, s, var};
+use crate::model::{Module, Variable};
+
+/// Terraform versions every module accepts (optional object attributes with defaults need 1.3,
+/// `endswith` 1.3; 1.5 is the oldest release still widely deployed that we test against).
+pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
+pub const AWS_VERSION: &str = ">= 6.0, < 7.0";
+pub const GOOGLE_VERSION: &str = ">= 7.0, < 8.0";
+pub const AZURERM_VERSION: &str = ">= 4.0, < 5.0";
+
+/// Every module of the repository.
+pub fn all() -> Vec<Module> {
+    vec![aws_eks::module(), azure_aks::module(), gcp_gke::module()]
+}
+
+/// The cluster-name rule shared by all modules (fits every cloud's naming limits with suffixes).
+pub fn name_validation(v: Variable) -> Variable {
+    let name = v.name.clone();
+    v.validate(
+        func("can", [func("regex", [s("^[a-z][a-z0-9-]{0,22}[a-z0-9]$"), var(&name)])]),
+        &format!("{name} must be lowercase letters, digits and '-', start with a letter, end with a letter or digit, and be 2 to 24 characters."),
+    )
+}
+
+/// An IPv4 CIDR check.
+pub fn cidr_validation(v: Variable) -> Variable {
+    let name = v.name.clone();
+    v.validate(
+        func("can", [func("cidrhost", [var(&name), crate::expr::num(0)])]),
+        &format!("{name} must be an IPv4 CIDR block such as 10.0.0.0/16."),
+    )
+}
+
+/// README notes under "Behaviour".
+pub fn notes(items: &[&str]) -> Vec<(String, String)> {
+    let text = items
+        .iter()
+        .map(|i| format!("- {i}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    vec![("Behaviour".into(), text)]
+}

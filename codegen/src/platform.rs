@@ -1,0 +1,396 @@
+//! The platform description (`platform.toml`): clouds, regions, clusters, the CIDR base, the mesh
+//! and links between clouds. `environments/` is generated from it, so users describe their own
+//! platform and regenerate. [`Platform::parse`] checks everything up front and names the field of
+//! every problem; nothing is generated from a description with errors.
+
+use std::collections::BTreeSet;
+
+use ipnet::Ipv4Net;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// Short name: state keys and tags use it.
+    pub name: String,
+    pub network: Network,
+    pub aws: Option<AwsSettings>,
+    pub gcp: Option<GcpSettings>,
+    pub azure: Option<AzureSettings>,
+    #[serde(default)]
+    pub mesh: Mesh,
+    #[serde(default)]
+    pub clusters: Vec<Cluster>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Every cluster range is drawn from it (by `multicloud_cidr_plan`).
+    pub base_cidr: String,
+    #[serde(default)]
+    pub reserved: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSettings {
+    /// S3 bucket of the Terraform state.
+    pub state_bucket: String,
+    pub state_region: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcpSettings {
+    pub project_id: String,
+    /// GCS bucket of the Terraform state.
+    pub state_bucket: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureSettings {
+    pub subscription_id: String,
+    pub state_resource_group: String,
+    pub state_storage_account: String,
+    #[serde(default = "default_container")]
+    pub state_container: String,
+}
+
+fn default_container() -> String {
+    "tfstate".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mesh {
+    #[serde(default)]
+    pub enabled: bool,
+    /// SPIFFE trust domain shared by every cluster.
+    pub trust_domain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    Aws,
+    Gcp,
+    Azure,
+}
+
+impl Cloud {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    pub name: String,
+    pub cloud: Cloud,
+    pub region: String,
+    /// AWS: availability zones (2 or 3; each gets a private and a public subnet).
+    #[serde(default)]
+    pub zones: Vec<String>,
+    pub kubernetes_version: Option<String>,
+    /// AWS: IAM principal ARNs; Azure: Entra ID group object IDs. Cluster administrators.
+    #[serde(default)]
+    pub admins: Vec<String>,
+    /// GCP: the /28 of the control plane's private endpoint.
+    pub master_ipv4_cidr: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// Two cluster names, in different clouds.
+    pub between: [String; 2],
+}
+
+/// Everything wrong with a description, each naming its field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct PlatformError(pub Vec<String>);
+
+const DEFAULT_MASTER_CIDR: &str = "172.16.0.0/28";
+
+impl Cluster {
+    pub fn master_cidr(&self) -> &str {
+        self.master_ipv4_cidr
+            .as_deref()
+            .unwrap_or(DEFAULT_MASTER_CIDR)
+    }
+}
+
+fn valid_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (2..=24).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && !s.ends_with('-')
+}
+
+fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+impl Platform {
+    /// Parses and checks a description; `file` names it in messages.
+    pub fn parse(text: &str, file: &str) -> Result<Platform, PlatformError> {
+        let p: Platform = toml::from_str(text).map_err(|e| {
+            PlatformError(vec![format!(
+                "{file}: {}",
+                e.to_string().trim_end().replace('\n', "\n  ")
+            )])
+        })?;
+        let errors = p.problems();
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(PlatformError(
+                errors.into_iter().map(|e| format!("{file}: {e}")).collect(),
+            ))
+        }
+    }
+
+    /// Semantic checks, each message starting with the field's path.
+    fn problems(&self) -> Vec<String> {
+        let mut e = Vec::new();
+        if !valid_name(&self.name) {
+            e.push(format!(
+                "name: {:?} must be 2 to 24 lowercase letters, digits or '-', starting with a letter",
+                self.name
+            ));
+        }
+        let base = match self.network.base_cidr.parse::<Ipv4Net>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                e.push(format!(
+                    "network.base_cidr: {:?} is not an IPv4 CIDR such as 10.0.0.0/8",
+                    self.network.base_cidr
+                ));
+                None
+            }
+        };
+        for (i, r) in self.network.reserved.iter().enumerate() {
+            if r.parse::<Ipv4Net>().is_err() {
+                e.push(format!("network.reserved[{i}]: {r:?} is not an IPv4 CIDR"));
+            }
+        }
+        if self.clusters.is_empty() {
+            e.push("clusters: describe at least one [[clusters]] entry".into());
+        }
+        let mut names = BTreeSet::new();
+        for (i, c) in self.clusters.iter().enumerate() {
+            let at = |f: &str| format!("clusters[{i}].{f}");
+            if !valid_name(&c.name) {
+                e.push(format!(
+                    "{}: {:?} must be 2 to 24 lowercase letters, digits or '-', starting with a letter",
+                    at("name"),
+                    c.name
+                ));
+            }
+            if !names.insert(c.name.as_str()) {
+                e.push(format!(
+                    "{}: {:?} is used by an earlier cluster; names are unique",
+                    at("name"),
+                    c.name
+                ));
+            }
+            if c.region.trim().is_empty() {
+                e.push(format!("{}: must not be empty", at("region")));
+            }
+            let settings_present = match c.cloud {
+                Cloud::Aws => self.aws.is_some(),
+                Cloud::Gcp => self.gcp.is_some(),
+                Cloud::Azure => self.azure.is_some(),
+            };
+            if !settings_present {
+                e.push(format!(
+                    "{}: {:?} clusters need a [{}] section (state backend and account settings)",
+                    at("cloud"),
+                    c.cloud.as_str(),
+                    c.cloud.as_str()
+                ));
+            }
+            match c.cloud {
+                Cloud::Aws if !(2..=3).contains(&c.zones.len()) => e.push(format!(
+                    "{}: AWS clusters need 2 or 3 availability zones (each gets a private and a public subnet); got {}",
+                    at("zones"),
+                    c.zones.len()
+                )),
+                Cloud::Gcp if !c.zones.is_empty() => {
+                    e.push(format!("{}: GCP clusters are regional; leave zones out", at("zones")))
+                }
+                Cloud::Azure => {
+                    for (z, zone) in c.zones.iter().enumerate() {
+                        if !matches!(zone.as_str(), "1" | "2" | "3") {
+                            e.push(format!("clusters[{i}].zones[{z}]: {zone:?} must be an Azure zone number \"1\", \"2\" or \"3\""));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for (z, zone) in c.zones.iter().enumerate() {
+                if !zone.starts_with(&c.region) && c.cloud == Cloud::Aws {
+                    e.push(format!(
+                        "clusters[{i}].zones[{z}]: {zone:?} is not in region {:?}",
+                        c.region
+                    ));
+                }
+            }
+            if c.master_ipv4_cidr.is_some() && c.cloud != Cloud::Gcp {
+                e.push(format!(
+                    "{}: only GCP clusters have a control-plane range",
+                    at("master_ipv4_cidr")
+                ));
+            }
+            if c.cloud == Cloud::Gcp {
+                match c.master_cidr().parse::<Ipv4Net>() {
+                    Ok(m) if m.prefix_len() != 28 => e.push(format!(
+                        "{}: {:?} must be a /28",
+                        at("master_ipv4_cidr"),
+                        c.master_cidr()
+                    )),
+                    Ok(m) if base.is_some_and(|b| overlaps(&b, &m)) => e.push(format!(
+                        "{}: {:?} overlaps network.base_cidr, where cluster ranges are drawn from",
+                        at("master_ipv4_cidr"),
+                        c.master_cidr()
+                    )),
+                    Ok(_) => {}
+                    Err(_) => e.push(format!(
+                        "{}: {:?} is not an IPv4 CIDR",
+                        at("master_ipv4_cidr"),
+                        c.master_cidr()
+                    )),
+                }
+            }
+            if let Some(v) = &c.kubernetes_version {
+                let ok = v.split('.').count() == 2
+                    && v.split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                if !ok {
+                    e.push(format!(
+                        "{}: {v:?} must be a minor version such as \"1.33\"",
+                        at("kubernetes_version")
+                    ));
+                }
+            }
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            let find = |n: &str| self.clusters.iter().find(|c| c.name == n);
+            for (j, n) in l.between.iter().enumerate() {
+                if find(n).is_none() {
+                    e.push(format!(
+                        "links[{i}].between[{j}]: no cluster is named {n:?}"
+                    ));
+                }
+            }
+            if let (Some(a), Some(b)) = (find(&l.between[0]), find(&l.between[1]))
+                && a.cloud == b.cloud
+            {
+                e.push(format!(
+                    "links[{i}].between: {:?} and {:?} are both on {}; links join clusters in different clouds",
+                    a.name,
+                    b.name,
+                    a.cloud.as_str()
+                ));
+            }
+        }
+        if self.mesh.enabled {
+            match &self.mesh.trust_domain {
+                Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') => {}
+                _ => e.push("mesh.trust_domain: an enabled mesh needs a trust domain such as \"acme.internal\" (lowercase letters, digits, '.', '-')".into()),
+            }
+        }
+        e
+    }
+
+    /// The clouds that have clusters, in a fixed order.
+    pub fn clouds(&self) -> Vec<Cloud> {
+        self.clusters
+            .iter()
+            .map(|c| c.cloud)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    pub fn clusters_on(&self, cloud: Cloud) -> impl Iterator<Item = &Cluster> {
+        self.clusters.iter().filter(move |c| c.cloud == cloud)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "acme"
+[network]
+base_cidr = "10.0.0.0/8"
+[aws]
+state_bucket = "b"
+state_region = "us-east-1"
+[[clusters]]
+name = "eks-use1"
+cloud = "aws"
+region = "us-east-1"
+zones = ["us-east-1a", "us-east-1b"]
+"#;
+
+    #[test]
+    fn a_good_description_parses() {
+        let p = Platform::parse(GOOD, "platform.toml").unwrap();
+        assert_eq!(p.clouds(), vec![Cloud::Aws]);
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let text = GOOD.replace("zones =", "zonez =");
+        let err = Platform::parse(&text, "platform.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("zonez"), "{err}");
+        assert!(err.starts_with("platform.toml:"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_cloud_is_named() {
+        let text = GOOD.replace("cloud = \"aws\"", "cloud = \"ibm\"");
+        let err = Platform::parse(&text, "platform.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ibm") && err.contains("cloud"), "{err}");
+    }
+
+    #[test]
+    fn semantic_problems_name_their_field_and_are_all_reported() {
+        let text = format!(
+            "{GOOD}\n[[clusters]]\nname = \"eks-use1\"\ncloud = \"gcp\"\nregion = \"europe-west1\"\n\n[[links]]\nbetween = [\"eks-use1\", \"nope\"]\n"
+        )
+        .replace("10.0.0.0/8", "10.0.0.0/33");
+        let err = Platform::parse(&text, "platform.toml").unwrap_err();
+        let all = err.0.join("\n");
+        for field in [
+            "network.base_cidr",
+            "clusters[1].name",
+            "clusters[1].cloud",
+            "links[0].between[1]",
+        ] {
+            assert!(
+                all.contains(&format!("platform.toml: {field}:")),
+                "{field} missing in:\n{all}"
+            );
+        }
+    }
+}

@@ -1,0 +1,14 @@
+output "aks_weu_cluster_name" {
+  description = "Name of cluster aks-weu."
+  value       = module.aks-weu.cluster_name
+}
+
+output "aks_weu_network_id" {
+  description = "Network (VPC / VNet) of cluster aks-weu."
+  value       = module.aks-weu.vnet_id
+}
+
+output "aks_weu_ranges" {
+  description = "Address ranges of cluster aks-weu from the platform plan."
+  value       = local.ranges["aks-weu"]
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Checks the generated Terraform tree (modules/, environments/):
+#   1. multicloud-codegen --check   committed files are exactly what the generator writes
+#   2. terraform fmt -check          on the committed tree, with real Terraform 1.15.5
+#   3. init/validate/plan            every module and environment against the real aws/google/azurerm
+#                                    schemas (../shared/provider-schemas) and the real multicloud
+#                                    provider; SKIPPED (loudly) when ../shared is missing
+#   4. checkov                       on modules/, zero failed checks (skips carry their reason inline)
+# Exits non-zero on any failure. Installs checkov (PyPI) into .tools/checkov-venv once (stamp file).
+# Needs scripts/install-tools.sh to have run (Terraform).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TOOLS="${MULTICLOUD_TOOLS_DIR:-$ROOT/.tools}"
+TF="$TOOLS/bin/terraform-1.15.5"
+PYTHON="${PYTHON:-python3}"
+CHECKOV_VERSION=3.3.30
+SCHEMAS="${MULTICLOUD_PROVIDER_SCHEMAS:-$ROOT/../shared/provider-schemas}"
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1
+
+say() { echo "check-generated: $*" >&2; }
+step_start=0
+begin() { step_start=$SECONDS; say "== $*"; }
+end() { say "   done in $((SECONDS - step_start))s"; }
+
+[[ -x "$TF" ]] || { say "FAIL: $TF missing: run scripts/install-tools.sh"; exit 1; }
+
+begin "building multicloud-codegen, the schema double and the multicloud provider"
+cargo build -q -p multicloud-codegen --bins
+# MULTICLOUD_PROVIDER_BIN names a prebuilt provider instead (e.g. a release build).
+if [[ -z "${MULTICLOUD_PROVIDER_BIN:-}" ]]; then
+  cargo build -q -p terraform-provider-multicloud --bin terraform-provider-multicloud
+  MULTICLOUD_PROVIDER_BIN="$TARGET_DIR/debug/terraform-provider-multicloud"
+fi
+export MULTICLOUD_PROVIDER_BIN
+end
+
+begin "multicloud-codegen --check"
+"$TARGET_DIR/debug/multicloud-codegen" --check --root "$ROOT"
+end
+
+begin "terraform fmt -check -recursive modules environments"
+"$TF" fmt -check -recursive -diff modules environments
+end
+
+begin "terraform init/validate/plan of every module and environment"
+if [[ -d "$SCHEMAS" ]]; then
+  cargo test -q -p multicloud-codegen --test terraform -- --nocapture --test-threads=1
+else
+  echo "SKIPPED: ../shared/provider-schemas not found"
+  say "SKIPPED: modules and environments were NOT validated against provider schemas"
+fi
+end
+
+begin "checkov $CHECKOV_VERSION on modules/"
+VENV="$TOOLS/checkov-venv"
+STAMP="$TOOLS/stamps/checkov"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$CHECKOV_VERSION" && -x "$VENV/bin/checkov" ]]; then
+  say "checkov $CHECKOV_VERSION: already installed"
+else
+  say "checkov $CHECKOV_VERSION: installing into $VENV"
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  # A throwaway HOME keeps pip's cache and any setup side effects out of the real one.
+  home="$(mktemp -d)"
+  HOME="$home" "$VENV/bin/python" -m pip install -q "checkov==$CHECKOV_VERSION" >&2
+  rm -rf "$home"
+  mkdir -p "$(dirname "$STAMP")"
+  echo "$CHECKOV_VERSION" >"$STAMP"
+fi
+home="$(mktemp -d)"
+report="$(mktemp)"
+# --skip-download: no network (no Prisma Cloud guidelines); the checks themselves ship with checkov.
+set +e
+HOME="$home" "$VENV/bin/checkov" -d modules --framework terraform --quiet --compact --skip-download \
+  -o cli >"$report" 2>"$report.err"
+rc=$?
+set -e
+rm -rf "$home"
+grep -E "Passed checks|FAILED for resource|^Check:" "$report" || true
+summary="$(grep -E "Passed checks: [0-9]+, Failed checks: [0-9]+, Skipped checks: [0-9]+" "$report" || true)"
+rm -f "$report" "$report.err"
+if [[ -z "$summary" ]]; then
+  say "FAIL: checkov printed no summary (exit $rc)"
+  exit 1
+fi
+failed="$(sed -E 's/.*Failed checks: ([0-9]+).*/\1/' <<<"$summary")"
+if [[ "$rc" -ne 0 || "$failed" -ne 0 ]]; then
+  say "FAIL: checkov found $failed failed checks (exit $rc)"
+  exit 1
+fi
+say "checkov: $summary"
+end
+
+say "all checks passed in ${SECONDS}s"
