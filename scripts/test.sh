@@ -17,3 +17,5 @@ step "generated docs are current"
 cargo run --quiet --bin multicloud-docs -- --check
 step "tests (unit, property, end-to-end)"
 cargo test --all-targets
+step "generated modules: current, terraform fmt, validate/plan against the real provider schemas, checkov"
+bash scripts/check-generated.sh

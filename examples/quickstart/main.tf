@@ -1,5 +1,5 @@
 # The multicloud quickstart: an address plan for one cluster per cloud, the pre-shared keys
-# their VPN links will use, and the Istio trust that spans them. Runs locally; no cloud account needed.
+# their VPN links will use, the Istio trust that spans them, and one global hostname in front. Runs locally; no cloud account needed.
 terraform {
   required_providers {
     multicloud = {
@@ -8,7 +8,13 @@ terraform {
   }
 }
 
+# Route 53 settings come from the environment (the quickstart script points them at moto).
 provider "multicloud" {}
+
+variable "zone_id" {
+  description = "Route 53 hosted zone of example.com."
+  type        = string
+}
 
 data "multicloud_cidr_plan" "platform" {
   base_cidr = "10.0.0.0/8"
@@ -39,12 +45,36 @@ resource "multicloud_mesh_trust" "mesh" {
   }
 }
 
+# One global hostname in front of the three clusters' ingress, with a 45-second failover budget.
+resource "multicloud_global_lb" "app" {
+  hostname = "app.example.com"
+  policy   = "weighted"
+  route53 {
+    zone_id = var.zone_id
+  }
+  health_check {
+    interval_seconds  = 10
+    failure_threshold = 2
+  }
+  ttl                  = 15
+  max_failover_seconds = 45
+  backends = {
+    eks-use1 = { cloud = "aws", region = "us-east-1", address = "52.0.0.10", weight = 100 }
+    gke-euw1 = { cloud = "gcp", region = "europe-west1", address = "34.0.0.20", weight = 100 }
+    aks-weu  = { cloud = "azure", region = "westeurope", address = "20.0.0.30", weight = 50 }
+  }
+}
+
 output "allocations" {
   value = data.multicloud_cidr_plan.platform.allocations
 }
 
 output "intermediate_serials" {
   value = { for name, c in multicloud_mesh_trust.mesh.issued : name => c.serial }
+}
+
+output "failover_seconds" {
+  value = multicloud_global_lb.app.estimated_failover_seconds
 }
 
 output "psk_ids" {

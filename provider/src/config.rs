@@ -176,6 +176,12 @@ const CLOUDFLARE: &[Field] = &[
         &["CLOUDFLARE_API_TOKEN"],
     ),
     (
+        "account_id",
+        "Account that owns load-balancer monitors and pools.",
+        false,
+        &["CLOUDFLARE_ACCOUNT_ID"],
+    ),
+    (
         "endpoint",
         "API endpoint override (e.g. a local emulator).",
         false,
@@ -208,6 +214,25 @@ pub fn schema() -> Schema {
         block = block.block(NestedBlock::new(name, BlockNesting::Single, inner));
     }
     Schema::new(0, block)
+}
+
+/// What an AWS client needs, after environment fallback.
+#[derive(Clone, Debug)]
+pub struct AwsSettings {
+    pub region: Setting,
+    pub profile: Setting,
+    pub access_key: Setting,
+    pub secret_key: Setting,
+    /// The service's own override, else the all-services one.
+    pub endpoint: Setting,
+}
+
+/// What the Cloudflare client needs.
+#[derive(Clone, Debug)]
+pub struct CloudflareSettings {
+    pub api_token: Setting,
+    pub account_id: Setting,
+    pub endpoint: Setting,
 }
 
 /// All settings, keyed `cloud.field` (e.g. `aws.region`).
@@ -252,6 +277,30 @@ impl ProviderConfig {
 
     pub fn setting(&self, key: &str) -> &Setting {
         self.settings.get(key).unwrap_or(&Setting::Unset)
+    }
+
+    /// Settings for one AWS service (`ec2`, `route53`, `eks`, `iam`).
+    pub fn aws(&self, service: &str) -> AwsSettings {
+        let specific = self.setting(&format!("aws.{service}_endpoint"));
+        AwsSettings {
+            region: self.setting("aws.region").clone(),
+            profile: self.setting("aws.profile").clone(),
+            access_key: self.setting("aws.access_key").clone(),
+            secret_key: self.setting("aws.secret_key").clone(),
+            endpoint: if *specific == Setting::Unset {
+                self.setting("aws.endpoint").clone()
+            } else {
+                specific.clone()
+            },
+        }
+    }
+
+    pub fn cloudflare(&self) -> CloudflareSettings {
+        CloudflareSettings {
+            api_token: self.setting("cloudflare.api_token").clone(),
+            account_id: self.setting("cloudflare.account_id").clone(),
+            endpoint: self.setting("cloudflare.endpoint").clone(),
+        }
     }
 
     /// Endpoint overrides must be URLs: a typo here would otherwise surface as a confusing

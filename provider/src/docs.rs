@@ -63,9 +63,49 @@ fn import_note(name: &str) -> Option<String> {
                 .to_string(),
         ),
         "multicloud_mesh_trust" => Some(MESH_TRUST_NOTES.to_string()),
+        "multicloud_global_lb" => Some(GLOBAL_LB_NOTES.to_string()),
         _ => None,
     }
 }
+
+const GLOBAL_LB_NOTES: &str = "By DNS backend, zone and hostname:
+
+```shell
+terraform import multicloud_global_lb.app route53:Z0123456789ABC:app.example.com
+terraform import multicloud_global_lb.app cloudflare:023e105f4ecef8ad9ca31a8372d0c353:app.example.com
+```
+
+Records, health checks, pools and monitors are read back into the configuration; what no API records (a \
+backend's `cloud` and `region` outside latency routing) is filled in by the first apply, in place.
+
+## Failover time
+
+`estimated_failover_seconds` is known at plan:
+
+| DNS backend | estimate |
+|---|---|
+| Route 53 | interval × failure_threshold + ttl: each health checker declares a failure within interval × threshold, and Route 53 needs fewer than 18 % of checkers reporting healthy |
+| Cloudflare (DNS only) | interval × failure_threshold + timeout × (retries + 1) + ttl: a failed check retries at once; the provider uses 1 retry and a timeout of min(5, (interval − 1) / 2) s |
+| Cloudflare (proxied) | as above without the ttl: clients keep Cloudflare's addresses |
+
+With `max_failover_seconds` set, a plan whose estimate is larger fails on that attribute and names settings that fit, \
+changing as few knobs as possible (e.g. `interval 10 s, threshold 2, ttl 10 → 30 s`). The same arithmetic is the \
+provider function `provider::multicloud::failover_seconds(\"route53\", 10, 2, 10)` (Terraform 1.8+).
+
+## Changes and drift
+
+Adding or removing a backend touches only its own health check and records (or monitor and pool). A refresh \
+compares every record, health check, pool, monitor and the load balancer with the configuration; anything changed \
+or deleted out of band sets `backend_status[name].in_sync = false`, so the next plan shows the repair and the next \
+apply makes it. Route 53 changes are written in one change batch and awaited until INSYNC. A failed create rolls \
+back what it made; destroy removes everything it made.
+
+## Limits checked at plan
+
+Route 53: interval 10 or 30 s, threshold 1–10, failover takes exactly one primary and one secondary, latency needs an \
+AWS region (GCP and Azure regions map to the nearest one), geo needs a `*` default. Cloudflare: interval 10–3600 s \
+(the account's plan may require more), threshold 1–10. Weights 0–255, not all 0.
+";
 
 const MESH_TRUST_NOTES: &str = "Not supported: the private keys of existing intermediates cannot be recovered from \
 certificates. To keep an existing root, give it as `root { cert_pem, key_pem }`; intermediates are then issued under it.

@@ -1,6 +1,7 @@
 //! The multicloud provider: its configuration, resources and data sources. Protocol and planning
 //! machinery live in the `tfplugin` crate; cloud clients will live in `clients`.
 
+pub mod clients;
 pub mod config;
 pub mod docs;
 pub mod resources;
@@ -38,5 +39,9 @@ impl tfplugin::Provider for MulticloudProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderConfig>>> {
         resources::all_data_sources()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn tfplugin::function::Function>> {
+        resources::all_functions()
     }
 }

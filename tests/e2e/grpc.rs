@@ -93,13 +93,24 @@ fn health_schema_unimplemented_and_shutdown() {
             .unwrap();
         assert!(result.sensitive && result.computed);
 
-        // Capabilities we lack answer empty, RPCs we lack answer Unimplemented: never a crash.
+        // Functions are listed; RPCs we lack answer Unimplemented: never a crash.
         let functions = p
             .get_functions(pb::get_functions::Request {})
             .await
             .unwrap()
             .into_inner();
-        assert!(functions.functions.is_empty());
+        let f = &functions.functions["failover_seconds"];
+        assert_eq!(f.parameters.len(), 4);
+        assert_eq!(f.r#return.as_ref().unwrap().r#type, b"\"number\"".to_vec());
+        let wrong = p
+            .call_function(pb::call_function::Request {
+                name: "failover_seconds".into(),
+                arguments: vec![],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(wrong.error.unwrap().text.contains("takes 4 arguments"));
         let err = p
             .validate_ephemeral_resource_config(
                 pb::validate_ephemeral_resource_config::Request::default(),

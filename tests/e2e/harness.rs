@@ -236,6 +236,25 @@ impl Workdir {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The planned change (`before`, `after`, `after_unknown`, `actions`) of one resource.
+    pub fn planned_change(&self, address: &str) -> serde_json::Value {
+        let plan = self.plan_json();
+        plan["resource_changes"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["address"] == address))
+            .unwrap_or_else(|| panic!("{address} not in the plan: {plan}"))["change"]
+            .clone()
+    }
+
+    /// The attribute values of one resource in state.
+    pub fn state_of(&self, address: &str) -> serde_json::Value {
+        self.resources()
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} not in state"))["values"]
+            .clone()
+    }
+
     /// Resources in state (root module), as `show -json` lists them.
     pub fn resources(&self) -> Vec<serde_json::Value> {
         let s = self.state_json();

@@ -3,11 +3,14 @@
 mod harness;
 
 mod cidr_plan;
+mod cloudflare_emulator;
 mod debug_mode;
 mod examples;
+mod global_lb;
 mod grpc;
 mod handshake;
 mod install;
 mod mesh_trust;
+mod moto;
 mod provider_config;
 mod psk;

@@ -24,11 +24,7 @@ fn config(root: &str, clusters: &[(&str, u32)], extra: &str) -> String {
 const THREE: &[(&str, u32)] = &[("eks", 90), ("gke", 90), ("aks", 90)];
 
 fn mesh(w: &Workdir) -> J {
-    w.resources()
-        .into_iter()
-        .find(|r| r["address"] == "multicloud_mesh_trust.mesh")
-        .expect("mesh trust in state")["values"]
-        .clone()
+    w.state_of("multicloud_mesh_trust.mesh")
 }
 
 fn openssl(args: &[&str], dir: &std::path::Path) -> (bool, String) {
@@ -129,14 +125,7 @@ fn serials(m: &J) -> BTreeMap<String, String> {
 }
 
 fn planned_change(w: &Workdir) -> J {
-    let plan = w.plan_json();
-    plan["resource_changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["address"] == "multicloud_mesh_trust.mesh")
-        .expect("mesh change")["change"]
-        .clone()
+    w.planned_change("multicloud_mesh_trust.mesh")
 }
 
 fn lifecycle(tf: Tf) {

@@ -8,12 +8,7 @@ fn config(extra: &str) -> String {
 }
 
 fn psk_attrs(w: &Workdir) -> serde_json::Value {
-    let res = w.resources();
-    let psk = res
-        .iter()
-        .find(|r| r["address"] == "multicloud_psk.link")
-        .unwrap_or_else(|| panic!("multicloud_psk.link not in state: {res:?}"));
-    psk["values"].clone()
+    w.state_of("multicloud_psk.link")
 }
 
 fn assert_valid_key(key: &str, len: usize) {

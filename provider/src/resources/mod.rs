@@ -1,6 +1,7 @@
 //! Every resource and data source the provider offers, one module each.
 
 pub mod cidr_plan;
+pub mod global_lb;
 pub mod mesh_trust;
 pub mod psk;
 
@@ -11,7 +12,15 @@ use tfplugin::{DataSource, Resource};
 use crate::ProviderConfig;
 
 pub fn all_resources() -> Vec<Arc<dyn Resource<ProviderConfig>>> {
-    vec![Arc::new(psk::Psk), Arc::new(mesh_trust::MeshTrust)]
+    vec![
+        Arc::new(psk::Psk),
+        Arc::new(mesh_trust::MeshTrust),
+        Arc::new(global_lb::GlobalLb),
+    ]
+}
+
+pub fn all_functions() -> Vec<Arc<dyn tfplugin::function::Function>> {
+    vec![Arc::new(global_lb::FailoverSeconds)]
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource<ProviderConfig>>> {

@@ -158,3 +158,29 @@ fn wire_error(msg: String) -> Diagnostics {
     )
     .into()
 }
+
+pub fn function(f: &dyn crate::function::Function) -> pb::Function {
+    let sig = f.signature();
+    pb::Function {
+        parameters: sig
+            .params
+            .iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.to_string(),
+                r#type: p.ty.to_json_bytes(),
+                allow_null_value: p.allow_null,
+                allow_unknown_values: false,
+                description: p.description.to_string(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: sig.return_type.to_json_bytes(),
+        }),
+        summary: sig.summary.to_string(),
+        description: sig.description.to_string(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}

@@ -139,4 +139,9 @@ pub trait Provider: Send + Sync + 'static {
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+
+    /// Provider-defined functions (Terraform 1.8+).
+    fn functions(&self) -> Vec<Arc<dyn crate::function::Function>> {
+        Vec::new()
+    }
 }

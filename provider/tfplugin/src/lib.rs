@@ -8,6 +8,7 @@ mod convert;
 pub mod cty;
 pub mod diag;
 pub mod framework;
+pub mod function;
 pub mod logging;
 pub mod plan;
 pub mod proto;

@@ -270,6 +270,14 @@ impl Schema {
     pub fn value_type(&self) -> Type {
         self.block.value_type()
     }
+
+    /// The type of one top-level attribute or block, `Dynamic` when there is none by that name.
+    pub fn attribute_type(&self, name: &str) -> Type {
+        match self.value_type() {
+            Type::Object(o) => o.attrs.get(name).cloned().unwrap_or(Type::Dynamic),
+            _ => Type::Dynamic,
+        }
+    }
 }
 
 /// The rules Terraform applies to a provider's schema before using it ("invalid schema ... which is

@@ -211,14 +211,7 @@ pub fn schema() -> Schema {
     )
 }
 
-pub fn value_type() -> Type {
-    schema().value_type()
-}
-
 /// The type of one top-level attribute.
 pub fn attr_type(name: &str) -> Type {
-    match value_type() {
-        Type::Object(o) => o.attrs.get(name).cloned().unwrap_or(Type::Dynamic),
-        _ => Type::Dynamic,
-    }
+    schema().attribute_type(name)
 }

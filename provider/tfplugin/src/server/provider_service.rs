@@ -14,6 +14,7 @@ use crate::convert;
 use crate::cty::{Type, Value};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::framework::{ApplyError, Ctx, DataSource, PlanRequest, Provider, Resource};
+use crate::function::Function;
 use crate::proto::tfplugin6 as pb;
 use crate::schema::Schema;
 use crate::{consistency, plan};
@@ -26,9 +27,11 @@ struct Entry<T: ?Sized> {
 
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
+    provider_schema: Schema,
     provider_ty: Type,
     resources: HashMap<&'static str, Entry<dyn Resource<P::Data>>>,
     data_sources: HashMap<&'static str, Entry<dyn DataSource<P::Data>>>,
+    functions: HashMap<&'static str, Arc<dyn Function>>,
     schema_response: pb::get_provider_schema::Response,
     configured: OnceLock<Arc<P::Data>>,
     stop: Mutex<CancellationToken>,
@@ -50,6 +53,11 @@ impl<P: Provider> ProviderService<P> {
             let ty = schema.value_type();
             data_sources.insert(d.name(), Entry { imp: d, schema, ty });
         }
+        let functions: HashMap<&'static str, Arc<dyn Function>> = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.name(), f))
+            .collect();
         // Built once: Terraform asks for the schema in every process it starts.
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(convert::schema(&provider_schema)),
@@ -61,14 +69,17 @@ impl<P: Provider> ProviderService<P> {
                 .iter()
                 .map(|(n, e)| (n.to_string(), convert::schema(&e.schema)))
                 .collect(),
+            functions: function_definitions(&functions),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
         ProviderService {
             provider: Arc::new(provider),
             provider_ty: provider_schema.value_type(),
+            provider_schema,
             resources,
             data_sources,
+            functions,
             schema_response,
             configured: OnceLock::new(),
             stop: Mutex::new(CancellationToken::new()),
@@ -95,6 +106,15 @@ impl<P: Provider> ProviderService<P> {
             .get(name)
             .ok_or_else(|| unknown_type("data source", name))
     }
+}
+
+fn function_definitions(
+    functions: &HashMap<&'static str, Arc<dyn Function>>,
+) -> HashMap<String, pb::Function> {
+    functions
+        .iter()
+        .map(|(n, f)| (n.to_string(), convert::function(f.as_ref())))
+        .collect()
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -187,7 +207,78 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> Rpc<pb::get_functions::Response> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_functions::Response {
+            functions: function_definitions(&self.functions),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Rpc<pb::call_function::Response> {
+        let req = req.into_inner();
+        let error = |text: String, argument: Option<i64>| {
+            Ok(Response::new(pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text,
+                    function_argument: argument,
+                }),
+            }))
+        };
+        let Some(f) = self.functions.get(req.name.as_str()) else {
+            return error(
+                format!("This provider has no function named \"{}\".", req.name),
+                None,
+            );
+        };
+        let sig = f.signature();
+        if req.arguments.len() != sig.params.len() {
+            return error(
+                format!(
+                    "{} takes {} arguments; got {}.",
+                    req.name,
+                    sig.params.len(),
+                    req.arguments.len()
+                ),
+                None,
+            );
+        }
+        let mut args = Vec::with_capacity(sig.params.len());
+        for (i, (dv, p)) in req.arguments.iter().zip(&sig.params).enumerate() {
+            match convert::decode(Some(dv), &p.ty) {
+                Ok(v) if v.is_null() && !p.allow_null => {
+                    return error(
+                        format!("Argument {} must not be null.", p.name),
+                        Some(i as i64),
+                    );
+                }
+                Ok(v) => args.push(v),
+                Err(d) => {
+                    let text = d.0.first().map(|x| x.detail.clone()).unwrap_or_default();
+                    return error(text, Some(i as i64));
+                }
+            }
+        }
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f.call(&args)));
+        match result {
+            Ok(Ok(v)) => match convert::encode(&v, &sig.return_type) {
+                Ok(dv) => Ok(Response::new(pb::call_function::Response {
+                    result: Some(dv),
+                    error: None,
+                })),
+                Err(d) => error(
+                    d.0.first().map(|x| x.detail.clone()).unwrap_or_default(),
+                    None,
+                ),
+            },
+            Ok(Err(e)) => error(e.text, e.argument),
+            Err(_) => error(
+                format!("internal error in {}; please report it", req.name),
+                None,
+            ),
+        }
     }
 
     async fn validate_provider_config(
@@ -199,7 +290,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok(config) => {
                 let mut d = Diagnostics::new();
                 plan::validate_config(
-                    &self.provider.schema().block,
+                    &self.provider_schema.block,
                     &config,
                     &Default::default(),
                     &mut d,
