@@ -16,6 +16,10 @@ cargo clippy --quiet --all-targets -- -D warnings
 step "generated docs are current"
 cargo run --quiet --bin multicloud-docs -- --check
 step "tests (unit, property, end-to-end)"
-cargo test --all-targets
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --all-targets 2>&1 | tee "$log"
 step "generated modules: current, terraform fmt, validate/plan against the real provider schemas, checkov"
 bash scripts/check-generated.sh
+# One closing line for the whole run (cargo prints one per test binary, far above).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
