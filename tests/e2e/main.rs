@@ -2,10 +2,12 @@
 
 mod harness;
 
+mod azure_emulator;
 mod cidr_plan;
 mod cloudflare_emulator;
 mod debug_mode;
 mod examples;
+mod gcp_emulator;
 mod global_lb;
 mod grpc;
 mod handshake;
