@@ -16,6 +16,10 @@ cargo clippy --quiet --all-targets -- -D warnings
 step "generated docs are current"
 cargo run --quiet --bin multicloud-docs -- --check
 step "tests (unit, property, end-to-end)"
+if [[ ! -d "$ROOT/../shared/api-specs" ]]; then
+  # cargo hides a passing test's output, so say it here: these tests return early without the specs.
+  echo "SKIPPED: ../shared/api-specs not found: the Azure emulator tests check nothing in this run" >&2
+fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test --all-targets 2>&1 | tee "$log"
