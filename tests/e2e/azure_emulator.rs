@@ -7,11 +7,8 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Child;
 
 use serde_json::{Value, json};
 
@@ -31,21 +28,9 @@ pub struct AzureEmulator {
     child: Child,
 }
 
-/// A raw HTTP response from the emulator.
-pub struct RawResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Value,
-}
+pub use crate::emulator::RawResponse;
 
 impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     /// ARM error code (`error.code`), or "" for success bodies.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
@@ -87,26 +72,13 @@ impl AzureEmulator {
             "/subscriptions/{subscription}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Network/virtualNetworks/{VNET}/subnets/GatewaySubnet=10.0.255.0/27"
         );
         let script = harness::root().join("tests/emulators/azure_network.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["--port", "0", "--specs"])
-            .arg(&specs)
-            .args(["--subscription", &subscription, "--token", &token])
-            .args(["--subnet", &subnet])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
-        let stdout = child.stdout.take().expect("emulator stdout is piped");
-        let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        let Some(url) = line.trim().strip_prefix("LISTENING ").map(str::to_string) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the Azure emulator did not start ({read:?}): {line:?}");
-        };
+        let (child, url) = crate::emulator::launch("Azure", &script, |c| {
+            c.args(["--port", "0", "--specs"])
+                .arg(&specs)
+                .args(["--subscription", &subscription, "--token", &token])
+                .args(["--subnet", &subnet])
+                .args(extra);
+        });
         let addr = url.trim_start_matches("http://").to_string();
         Some(AzureEmulator {
             endpoint: url,
@@ -125,39 +97,7 @@ impl AzureEmulator {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> RawResponse {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect to emulator");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("set read timeout");
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
-        for (k, v) in headers {
-            request.push_str(&format!("{k}: {v}\r\n"));
-        }
-        let body = body.unwrap_or("");
-        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        stream.write_all(request.as_bytes()).expect("send request");
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).expect("read response");
-        let text = String::from_utf8_lossy(&response);
-        let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line in {head:?}"));
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect();
-        RawResponse {
-            status,
-            headers,
-            body: serde_json::from_str(payload).unwrap_or(Value::Null),
-        }
+        crate::emulator::request(&self.addr, method, path, headers, body)
     }
 
     /// An authenticated ARM call; `path` is absolute without the query, `api_version` is added.

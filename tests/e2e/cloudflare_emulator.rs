@@ -4,10 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Child;
 
 use serde_json::{Value, json};
 
@@ -24,21 +21,9 @@ pub struct CloudflareEmulator {
     child: Child,
 }
 
-/// A raw HTTP response from the emulator.
-pub struct RawResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Value,
-}
+pub use crate::emulator::RawResponse;
 
 impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     /// Cloudflare error codes in the envelope, including `error_chain` entries.
     pub fn codes(&self) -> Vec<i64> {
         fn walk(v: &Value, out: &mut Vec<i64>) {
@@ -68,24 +53,11 @@ impl CloudflareEmulator {
         let account = hex32();
         let zone_id = hex32();
         let script = harness::root().join("tests/emulators/cloudflare.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["--port", "0", "--token", &token, "--account", &account])
-            .args(["--zone", &format!("{zone_id}={zone_name}")])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
-        let stdout = child.stdout.take().expect("emulator stdout is piped");
-        let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        let Some(url) = line.trim().strip_prefix("LISTENING ").map(str::to_string) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the Cloudflare emulator did not start ({read:?}): {line:?}");
-        };
+        let (child, url) = crate::emulator::launch("Cloudflare", &script, |c| {
+            c.args(["--port", "0", "--token", &token, "--account", &account])
+                .args(["--zone", &format!("{zone_id}={zone_name}")])
+                .args(extra);
+        });
         let addr = url.trim_start_matches("http://").to_string();
         CloudflareEmulator {
             endpoint: format!("{url}/client/v4"),
@@ -105,39 +77,7 @@ impl CloudflareEmulator {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> RawResponse {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect to emulator");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("set read timeout");
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
-        for (k, v) in headers {
-            request.push_str(&format!("{k}: {v}\r\n"));
-        }
-        let body = body.unwrap_or("");
-        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        stream.write_all(request.as_bytes()).expect("send request");
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).expect("read response");
-        let text = String::from_utf8_lossy(&response);
-        let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line in {head:?}"));
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect();
-        RawResponse {
-            status,
-            headers,
-            body: serde_json::from_str(payload).unwrap_or(Value::Null),
-        }
+        crate::emulator::request(&self.addr, method, path, headers, body)
     }
 
     /// An authenticated API call (`api_path` below `/client/v4`).

@@ -6,6 +6,7 @@ mod azure_emulator;
 mod cidr_plan;
 mod cloudflare_emulator;
 mod debug_mode;
+mod emulator;
 mod examples;
 mod gcp_emulator;
 mod global_lb;
