@@ -137,9 +137,9 @@ impl Resource<ProviderConfig> for Psk {
         // Leaving `length` unset keeps an existing key (e.g. an imported 20-character one)
         // instead of replacing it to reach the default.
         if req.config.get("length").is_none_or(Value::is_null)
-            && let (Some(slot), Some(before)) = (req.planned.get_mut("length"), prior.get("length"))
+            && let Some(before) = prior.get("length")
         {
-            *slot = before.clone();
+            req.planned.set_attr("length", before.clone());
             req.requires_replace
                 .retain(|p| *p != Path::root().attr("length"));
         }

@@ -284,19 +284,11 @@ impl DataSource<ProviderConfig> for CidrPlan {
             })
             .collect();
         let id = digest(&base, &reserved, &allocations);
-        let ty = schema().value_type();
-        let mut state = config.clone().conform(&ty);
-        if let Some(slot) = state.get_mut("id") {
-            *slot = Value::string(id);
-        }
-        let alloc_ty = match &ty {
-            Type::Object(o) => o.attrs.get("allocations").cloned().unwrap_or(Type::Dynamic),
-            _ => Type::Dynamic,
-        };
-        let value = typed::encode(&allocations, &alloc_ty)?;
-        if let Some(slot) = state.get_mut("allocations") {
-            *slot = value;
-        }
+        let schema = schema();
+        let mut state = config.clone().conform(&schema.value_type());
+        state.set_attr("id", Value::string(id));
+        let allocations = typed::encode(&allocations, &schema.attribute_type("allocations"))?;
+        state.set_attr("allocations", allocations);
         tracing::debug!(clusters = clusters.len(), "planned cluster ranges");
         Ok(state)
     }

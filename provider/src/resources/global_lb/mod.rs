@@ -42,14 +42,8 @@ fn encode_status(s: &BTreeMap<String, BackendStatus>) -> Result<Value, Diagnosti
 /// The configuration part of a planned value: computed results may still be unknown there.
 fn config_of(planned: &Value) -> Result<State, Diagnostics> {
     let mut v = planned.clone();
-    set(&mut v, "backend_status", Value::Null);
+    v.set_attr("backend_status", Value::Null);
     typed::decode(&v)
-}
-
-fn set(v: &mut Value, name: &str, x: Value) {
-    if let Some(slot) = v.get_mut(name) {
-        *slot = x;
-    }
 }
 
 /// Everything that decides how every backend is probed and answered.
@@ -72,15 +66,10 @@ fn finish(
     status: &BTreeMap<String, BackendStatus>,
 ) -> Result<Value, Diagnostics> {
     let mut v = planned.clone();
-    set(&mut v, "id", Value::string(id_for(e, hostname)));
-    set(
-        &mut v,
-        "load_balancer_id",
-        lb_id.map_or(Value::Null, Value::string),
-    );
-    set(&mut v, "backend_status", encode_status(status)?);
-    set(
-        &mut v,
+    v.set_attr("id", Value::string(id_for(e, hostname)));
+    v.set_attr("load_balancer_id", lb_id.map_or(Value::Null, Value::string));
+    v.set_attr("backend_status", encode_status(status)?);
+    v.set_attr(
         "estimated_failover_seconds",
         Value::int(failover::estimate(e.backend, e.knobs)),
     );
@@ -119,9 +108,9 @@ impl Resource<ProviderConfig> for GlobalLb {
             let c: State = typed::decode(req.config)?;
             let e = validate::check(&c)?;
             let hostname = c.hostname.clone().unwrap_or_default();
-            set(req.planned, "id", Value::string(id_for(&e, &hostname)));
-            set(
-                req.planned,
+            req.planned
+                .set_attr("id", Value::string(id_for(&e, &hostname)));
+            req.planned.set_attr(
                 "estimated_failover_seconds",
                 Value::int(failover::estimate(e.backend, e.knobs)),
             );
@@ -163,7 +152,7 @@ impl Resource<ProviderConfig> for GlobalLb {
                 };
                 status.insert(name, v);
             }
-            set(req.planned, "backend_status", Value::Map(status));
+            req.planned.set_attr("backend_status", Value::Map(status));
             let lb = match (
                 e.backend,
                 prior.as_ref().and_then(|p| p.load_balancer_id.clone()),
@@ -172,7 +161,7 @@ impl Resource<ProviderConfig> for GlobalLb {
                 (_, Some(id)) if same_shared => Value::string(id),
                 _ => Value::Unknown,
             };
-            set(req.planned, "load_balancer_id", lb);
+            req.planned.set_attr("load_balancer_id", lb);
             Ok::<(), Diagnostics>(())
         })();
         if let Err(d) = result {
@@ -216,13 +205,9 @@ impl Resource<ProviderConfig> for GlobalLb {
         };
         let mut v = state.clone();
         if e.backend != DnsBackend::Route53 {
-            set(
-                &mut v,
-                "load_balancer_id",
-                lb.map_or(Value::Null, Value::string),
-            );
+            v.set_attr("load_balancer_id", lb.map_or(Value::Null, Value::string));
         }
-        set(&mut v, "backend_status", encode_status(&status)?);
+        v.set_attr("backend_status", encode_status(&status)?);
         Ok(Some(v))
     }
 
@@ -292,8 +277,7 @@ impl Resource<ProviderConfig> for GlobalLb {
         };
         let mut v = typed::encode(&state, &model::value_type())?;
         if let Ok(e) = validate::effective(&state) {
-            set(
-                &mut v,
+            v.set_attr(
                 "estimated_failover_seconds",
                 Value::int(failover::estimate(e.backend, e.knobs)),
             );

@@ -234,35 +234,17 @@ fn build(
     }
 
     let mut state = planned;
-    let set = |state: &mut Value, name: &str, v: Value| {
-        if let Some(slot) = state.get_mut(name) {
-            *slot = v;
-        }
-    };
     if state.get("id").is_none_or(Value::is_unknown) {
-        set(
-            &mut state,
+        state.set_attr(
             "id",
             Value::string(format!("mesh-{:016x}", rand::random::<u64>())),
         );
     }
-    set(&mut state, "roots", encode_attr(&roots, "roots")?);
-    set(
-        &mut state,
-        "root_keys",
-        encode_attr(&root_keys, "root_keys")?,
-    );
-    set(
-        &mut state,
-        "root_cert_pem",
-        Value::string(active.cert_pem.clone()),
-    );
-    set(&mut state, "trust_bundle_pem", Value::string(trust_bundle));
-    set(&mut state, "issued", encode_attr(&issued, "issued")?);
-    set(
-        &mut state,
-        "issued_secrets",
-        encode_attr(&secrets, "issued_secrets")?,
-    );
+    state.set_attr("roots", encode_attr(&roots, "roots")?);
+    state.set_attr("root_keys", encode_attr(&root_keys, "root_keys")?);
+    state.set_attr("root_cert_pem", Value::string(active.cert_pem.clone()));
+    state.set_attr("trust_bundle_pem", Value::string(trust_bundle));
+    state.set_attr("issued", encode_attr(&issued, "issued")?);
+    state.set_attr("issued_secrets", encode_attr(&secrets, "issued_secrets")?);
     Ok(state)
 }

@@ -177,9 +177,8 @@ impl Resource<ProviderConfig> for MeshTrust {
                 },
                 Some(prior) => {
                     let state: State = typed::decode(prior)?;
-                    if let Some(slot) = req.planned.get_mut("id") {
-                        *slot = prior.get("id").cloned().unwrap_or(Value::Unknown);
-                    }
+                    req.planned
+                        .set_attr("id", prior.get("id").cloned().unwrap_or(Value::Unknown));
                     planning::plan_update(&state, &config)?
                 }
             };

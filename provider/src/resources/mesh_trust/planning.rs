@@ -196,9 +196,10 @@ pub fn write(p: &Planned, planned: &mut Value) -> Result<(), Diagnostics> {
             Entry::Keep(i) => typed::encode(i, &issued_ty)?,
             Entry::Rebundle(i, bundle) => {
                 let mut v = typed::encode(i, &issued_ty)?;
-                if let Some(slot) = v.get_mut("root_cert_pem") {
-                    *slot = bundle.clone().map_or(Value::Unknown, Value::string);
-                }
+                v.set_attr(
+                    "root_cert_pem",
+                    bundle.clone().map_or(Value::Unknown, Value::string),
+                );
                 v
             }
             Entry::Issue => Value::Unknown,
@@ -227,9 +228,7 @@ pub fn write(p: &Planned, planned: &mut Value) -> Result<(), Diagnostics> {
         ("issued_secrets", Value::Map(secrets)),
     ];
     for (name, v) in fields {
-        if let Some(slot) = planned.get_mut(name) {
-            *slot = v;
-        }
+        planned.set_attr(name, v);
     }
     Ok(())
 }

@@ -159,6 +159,14 @@ impl Value {
         }
     }
 
+    /// Replaces an existing object attribute; does nothing when `self` has no such attribute
+    /// (objects always carry every attribute of their type, so that only happens on misuse).
+    pub fn set_attr(&mut self, attr: &str, value: Value) {
+        if let Some(slot) = self.get_mut(attr) {
+            *slot = value;
+        }
+    }
+
     /// Follows a path: attributes and keys select from objects and maps,
     /// indices from lists, tuples and (by position) sets.
     pub fn get_path(&self, p: &Path) -> Option<&Value> {
