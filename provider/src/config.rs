@@ -235,6 +235,22 @@ pub struct CloudflareSettings {
     pub endpoint: Setting,
 }
 
+/// What the GCP Compute client needs.
+#[derive(Clone, Debug)]
+pub struct GcpSettings {
+    pub project: Setting,
+    pub access_token: Setting,
+    pub endpoint: Setting,
+}
+
+/// What the Azure Resource Manager client needs.
+#[derive(Clone, Debug)]
+pub struct AzureSettings {
+    pub subscription_id: Setting,
+    pub access_token: Setting,
+    pub endpoint: Setting,
+}
+
 /// All settings, keyed `cloud.field` (e.g. `aws.region`).
 #[derive(Clone, Debug, Default)]
 pub struct ProviderConfig {
@@ -300,6 +316,22 @@ impl ProviderConfig {
             api_token: self.setting("cloudflare.api_token").clone(),
             account_id: self.setting("cloudflare.account_id").clone(),
             endpoint: self.setting("cloudflare.endpoint").clone(),
+        }
+    }
+
+    pub fn gcp(&self) -> GcpSettings {
+        GcpSettings {
+            project: self.setting("gcp.project").clone(),
+            access_token: self.setting("gcp.access_token").clone(),
+            endpoint: self.setting("gcp.endpoint").clone(),
+        }
+    }
+
+    pub fn azure(&self) -> AzureSettings {
+        AzureSettings {
+            subscription_id: self.setting("azure.subscription_id").clone(),
+            access_token: self.setting("azure.access_token").clone(),
+            endpoint: self.setting("azure.endpoint").clone(),
         }
     }
 

@@ -17,3 +17,4 @@ mod mesh_trust;
 mod moto;
 mod provider_config;
 mod psk;
+mod vpn;

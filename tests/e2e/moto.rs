@@ -105,6 +105,31 @@ impl Moto {
         id.unwrap_or_else(|| panic!("no zone id in {text}"))
     }
 
+    /// A VPC (EC2 query API), for VPN gateways to attach to; returns its id.
+    pub fn create_vpc(&self, cidr: &str) -> String {
+        let auth = DUMMY_AUTH.replace("/route53/", "/ec2/");
+        let body = format!(
+            "Action=CreateVpc&Version=2016-11-15&CidrBlock={}",
+            cidr.replace('/', "%2F")
+        );
+        let (status, text) = self
+            .request(
+                "POST",
+                "/",
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                &body,
+            )
+            .expect("CreateVpc");
+        assert_eq!(status, 200, "CreateVpc: {text}");
+        text.split_once("<vpcId>")
+            .and_then(|(_, rest)| rest.split_once("</vpcId>"))
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_else(|| panic!("no vpc id in {text}"))
+    }
+
     /// Provider settings that reach this moto.
     pub fn aws_settings(&self) -> AwsSettings {
         AwsSettings {

@@ -618,6 +618,9 @@ class Emulator:
 # ---------------------------------------------------------------------------------------------
 
 class Handler(BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes; with Nagle on, each response then waits
+    # ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     emu: Emulator = None
 

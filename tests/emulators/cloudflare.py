@@ -534,6 +534,9 @@ def list_envelope(items):
 
 
 class Handler(BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes; with Nagle on, each response then waits
+    # ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     server_version = "cloudflare-emulator"
     store = None  # set in main

@@ -684,6 +684,11 @@ class Handlers:
             if pi is None or pi not in ids:
                 raise bad(f"Invalid value for field 'resource.peer_external_gateway_interface':"
                           f" '{pi}'. The external VPN gateway has interfaces {ids}.")
+            # [DISCOVERY VpnTunnel.peerIp] "IP address of the peer VPN gateway. Only IPv4 is
+            # supported. This field can be set only for Classic VPN tunnels." For HA tunnels the
+            # server fills it from the peer gateway's interface, as GCP reports it.
+            obj["peerIp"] = next(i.get("ipAddress", "") for i in peer["interfaces"]
+                                 if i["id"] == pi)
         elif obj.get("peerGcpGateway"):
             pk = e.resolve(obj["peerGcpGateway"], "vpnGateways", scope,
                            "resource.peer_gcp_gateway")
@@ -820,6 +825,9 @@ def make_handler(emu):
     h = Handlers(emu)
 
     class Handler(BaseHTTPRequestHandler):
+        # Headers and body go out in separate writes; with Nagle on, each response then waits
+        # ~40 ms for the client's delayed ACK.
+        disable_nagle_algorithm = True
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *args):

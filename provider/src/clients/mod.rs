@@ -1,5 +1,10 @@
 //! Thin, typed clients for each cloud API the resources use. Clients only talk (requests,
 //! responses, retries, endpoint overrides, tracing); resources decide what to do.
 
+pub mod aws_sdk;
+pub mod azure;
 pub mod cloudflare;
+pub mod ec2;
+pub mod gcp;
 pub mod route53;
+pub mod tunnel_config;

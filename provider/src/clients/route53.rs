@@ -9,7 +9,6 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_route53::Client;
-use aws_sdk_route53::config::{Credentials, Region};
 use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsError;
 use aws_sdk_route53::types::{
@@ -19,10 +18,10 @@ use aws_sdk_route53::types::{
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::config::{AwsSettings, Setting};
+use super::aws_sdk;
+use super::aws_sdk::MAX_ATTEMPTS;
+use crate::config::AwsSettings;
 
-/// Attempts per request (the first one included) before a throttled or failing call gives up.
-pub const MAX_ATTEMPTS: u32 = 5;
 /// Route 53 is a global service; its API signs for us-east-1.
 const DEFAULT_REGION: &str = "us-east-1";
 /// The most record sets Route 53 returns per `ListResourceRecordSets` page.
@@ -219,96 +218,21 @@ pub struct Route53 {
     page_size: i32,
 }
 
-/// `None` when unset; the setting's own diagnostic when it is unknown.
-fn optional<'a>(
-    s: &'a Setting,
-    attr: &str,
-    env: &[&str],
-) -> Result<Option<&'a str>, tfplugin::Diagnostic> {
-    match s {
-        Setting::Unset => Ok(None),
-        other => other.require(attr, env).map(Some),
-    }
-}
-
 impl Route53 {
     /// Builds a client from provider settings: explicit keys if set (static credentials), else
     /// profile, else the SDK's default chain; region defaults to us-east-1 (Route 53 is global);
     /// endpoint override when set (for moto on 127.0.0.1). No network call here.
     pub async fn connect(settings: &AwsSettings) -> Result<Route53, tfplugin::Diagnostic> {
-        let region = optional(
-            &settings.region,
-            "aws.region",
-            &["AWS_REGION", "AWS_DEFAULT_REGION"],
-        )?
-        .unwrap_or(DEFAULT_REGION);
-        let endpoint = optional(
-            &settings.endpoint,
-            "aws.route53_endpoint",
-            &["AWS_ENDPOINT_URL_ROUTE_53", "AWS_ENDPOINT_URL"],
-        )?;
-        let profile = optional(&settings.profile, "aws.profile", &["AWS_PROFILE"])?;
-        let access_key = optional(
-            &settings.access_key,
-            "aws.access_key",
-            &["AWS_ACCESS_KEY_ID"],
-        )?;
-        let secret_key = optional(
-            &settings.secret_key,
-            "aws.secret_key",
-            &["AWS_SECRET_ACCESS_KEY"],
-        )?;
-
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .retry_config(
-                aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
-            )
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
-        match (access_key, secret_key) {
-            (Some(ak), Some(sk)) => {
-                loader = loader.credentials_provider(Credentials::new(
-                    ak,
-                    sk,
-                    None,
-                    None,
-                    "multicloud-provider",
-                ));
-            }
-            (Some(_), None) => {
-                return Err(settings
-                    .secret_key
-                    .require("aws.secret_key", &["AWS_SECRET_ACCESS_KEY"])
-                    .err()
-                    .unwrap_or_else(|| missing("aws.secret_key")));
-            }
-            (None, Some(_)) => {
-                return Err(settings
-                    .access_key
-                    .require("aws.access_key", &["AWS_ACCESS_KEY_ID"])
-                    .err()
-                    .unwrap_or_else(|| missing("aws.access_key")));
-            }
-            (None, None) => {
-                if let Some(p) = profile {
-                    loader = loader.profile_name(p);
-                }
-            }
-        }
-        if let Some(url) = endpoint {
-            loader = loader.endpoint_url(url);
-        }
-        let config = loader.load().await;
-        tracing::debug!(
+        let region = aws_sdk::region_or(settings, Some(DEFAULT_REGION))?.unwrap_or(DEFAULT_REGION);
+        let config = aws_sdk::load(
+            settings,
             region,
-            endpoint = endpoint.unwrap_or("default"),
-            "Route 53 client ready"
-        );
+            aws_sdk::Service {
+                endpoint_attr: "aws.route53_endpoint",
+                endpoint_env: &["AWS_ENDPOINT_URL_ROUTE_53", "AWS_ENDPOINT_URL"],
+            },
+        )
+        .await?;
         Ok(Route53 {
             client: Client::new(&config),
             page_size: MAX_PAGE,
@@ -612,13 +536,6 @@ impl Route53 {
     }
 }
 
-fn missing(attr: &str) -> tfplugin::Diagnostic {
-    tfplugin::Diagnostic::error(
-        "Missing provider setting",
-        format!("Set {attr} in the provider \"multicloud\" block."),
-    )
-}
-
 /// ChangeResourceRecordSets reports InvalidChangeBatch with a list of messages (AWS) or a single
 /// message (moto): keep them all.
 fn change_error<R: std::fmt::Debug>(
@@ -856,6 +773,7 @@ fn change_batch(comment: &str, changes: &[RecordChange]) -> Result<sdk::ChangeBa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Setting;
 
     fn spec(protocol: HealthProtocol) -> HealthCheckSpec {
         HealthCheckSpec {

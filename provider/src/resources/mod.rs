@@ -4,6 +4,7 @@ pub mod cidr_plan;
 pub mod global_lb;
 pub mod mesh_trust;
 pub mod psk;
+pub mod vpn;
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ pub fn all_resources() -> Vec<Arc<dyn Resource<ProviderConfig>>> {
         Arc::new(psk::Psk),
         Arc::new(mesh_trust::MeshTrust),
         Arc::new(global_lb::GlobalLb),
+        Arc::new(vpn::gateway::VpnGateway),
+        Arc::new(vpn::connection::VpnConnection),
     ]
 }
 

@@ -1,0 +1,423 @@
+//! The AWS half: a virtual private gateway (or an existing transit gateway) as the site; per
+//! connection, one customer gateway per peer interface and one VPN connection (two tunnels, with
+//! their inside CIDRs, keys and IKE version as tunnel options) per customer gateway.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
+
+use super::batch::Snapshots;
+use super::clients;
+use super::gateway_model::{AwsSite, Gateway};
+use super::side::{CloudIds, SideJob, SideTunnel, TunnelReport, api_error};
+use crate::ProviderConfig;
+use crate::clients::ec2::{Ec2, Target, TunnelRequest, VpnConnection};
+
+/// What a gateway create or read reports.
+pub struct SiteFacts {
+    pub id: String,
+    pub asn: i64,
+}
+
+fn site(gw: &Gateway) -> Result<&AwsSite, Diagnostics> {
+    gw.aws
+        .as_ref()
+        .ok_or_else(|| Diagnostic::error("Internal error", "not an AWS gateway").into())
+}
+
+fn region(s: &AwsSite) -> &str {
+    s.region.as_deref().unwrap_or("us-east-1")
+}
+
+// --- the gateway ---------------------------------------------------------------------------
+
+/// Creates and attaches a VGW, or checks an existing TGW. On failure after the VGW exists, its
+/// id comes back in the error's first slot so Terraform keeps it (tainted) for removal.
+pub async fn create_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    timeout: Duration,
+) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
+    let s = site(gw).map_err(|d| (None, d))?;
+    let ec2 = clients::ec2(ctx, region(s), timeout)
+        .await
+        .map_err(|d| (None, d))?;
+    if let Some(tgw) = &s.transit_gateway_id {
+        return check_transit_gateway(&ec2, tgw, s.amazon_side_asn)
+            .await
+            .map_err(|d| (None, d));
+    }
+    let name = gw.name.clone().unwrap_or_default();
+    let asn = s
+        .amazon_side_asn
+        .unwrap_or(super::rules::AWS_DEFAULT_ASN as i64);
+    tracing::info!(name, "creating AWS virtual private gateway");
+    let vgw = ec2
+        .create_vpn_gateway(asn as u32, &name, &format!("gateway/{name}"))
+        .await
+        .map_err(|e| {
+            (
+                None,
+                api_error("Cannot create the virtual private gateway", e),
+            )
+        })?;
+    if let Some(vpc) = &s.vpc_id {
+        ec2.attach_vpn_gateway(&vgw.id, vpc).await.map_err(|e| {
+            (
+                Some(vgw.id.clone()),
+                api_error(&format!("Cannot attach {} to {vpc}", vgw.id), e),
+            )
+        })?;
+    }
+    Ok(SiteFacts {
+        id: vgw.id,
+        asn: vgw.asn.map_or(asn, i64::from),
+    })
+}
+
+async fn check_transit_gateway(
+    ec2: &Ec2,
+    tgw: &str,
+    want_asn: Option<i64>,
+) -> Result<SiteFacts, Diagnostics> {
+    let t = ec2
+        .get_transit_gateway(tgw)
+        .await
+        .map_err(|e| api_error("Cannot read the transit gateway", e))?
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Transit gateway not found",
+                format!("aws.transit_gateway_id: {tgw} does not exist in this region."),
+            )
+        })?;
+    let asn = i64::from(t.asn.unwrap_or(super::rules::AWS_DEFAULT_ASN as u32));
+    if let Some(w) = want_asn
+        && w != asn
+    {
+        return Err(Diagnostic::error(
+            "Transit gateway ASN differs",
+            format!("aws.amazon_side_asn is {w} but transit gateway {tgw} uses {asn}; remove amazon_side_asn or set it to {asn}."),
+        )
+        .into());
+    }
+    Ok(SiteFacts { id: t.id, asn })
+}
+
+/// None when the VGW is gone (or detached from its VPC: that is drift the next apply repairs by
+/// re-creating it).
+pub async fn read_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+) -> Result<Option<SiteFacts>, Diagnostics> {
+    let s = site(gw)?;
+    let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
+    let id = gw.id.clone().unwrap_or_default();
+    if s.transit_gateway_id.is_some() {
+        return match ec2.get_transit_gateway(&id).await {
+            Ok(Some(t)) => Ok(Some(SiteFacts {
+                id: t.id,
+                asn: t.asn.map_or(gw.asn.unwrap_or_default(), i64::from),
+            })),
+            Ok(None) => Ok(None),
+            Err(e) => Err(api_error("Cannot read the transit gateway", e)),
+        };
+    }
+    let Some(vgw) = ec2
+        .get_vpn_gateway(&id)
+        .await
+        .map_err(|e| api_error("Cannot read the virtual private gateway", e))?
+    else {
+        return Ok(None);
+    };
+    if s.vpc_id.is_some() && vgw.vpc_id != s.vpc_id {
+        tracing::info!(
+            id,
+            "virtual private gateway is no longer attached to its VPC"
+        );
+        return Ok(None);
+    }
+    Ok(Some(SiteFacts {
+        id: vgw.id,
+        asn: vgw.asn.map_or(gw.asn.unwrap_or_default(), i64::from),
+    }))
+}
+
+pub async fn delete_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let s = site(gw)?;
+    // An existing transit gateway belongs to someone else.
+    if s.transit_gateway_id.is_some() {
+        return Ok(());
+    }
+    let Some(id) = gw.id.as_deref().filter(|i| !i.is_empty()) else {
+        return Ok(());
+    };
+    let ec2 = clients::ec2(ctx, region(s), timeout).await?;
+    ec2.delete_vpn_gateway(id)
+        .await
+        .map_err(|e| api_error(&format!("Cannot delete virtual private gateway {id}"), e))
+}
+
+// --- a connection's AWS side -------------------------------------------------------------------
+
+fn target(gw: &Gateway) -> Result<Target, Diagnostics> {
+    let s = site(gw)?;
+    let id = gw.id.clone().ok_or_else(|| {
+        Diagnostic::error("Gateway not created", "The AWS gateway has no id yet.")
+    })?;
+    Ok(if s.transit_gateway_id.is_some() {
+        Target::TransitGateway(id)
+    } else {
+        Target::VpnGateway(id)
+    })
+}
+
+static VPN_SNAPSHOTS: LazyLock<Snapshots<BTreeMap<String, VpnConnection>>> =
+    LazyLock::new(Snapshots::default);
+
+fn key(kind: &str, c: usize) -> String {
+    format!("aws.{kind}.{c}")
+}
+
+/// Customer gateways and VPN connections, pair by pair; returns AWS's outside address per tunnel.
+pub async fn ensure(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<Vec<String>, Diagnostics> {
+    let s = site(&job.gateway)?;
+    let ec2 = clients::ec2(ctx, region(s), job.timeout).await?;
+    let target = target(&job.gateway)?;
+    let mut outside = vec![String::new(); job.tunnels.len()];
+    let result = async {
+        for (c, pair) in job.tunnels.chunks(2).enumerate() {
+            let cgw_id = ensure_customer_gateway(&ec2, job, c, &pair[0].peer_ip, ids).await?;
+            let vpn = ensure_vpn_connection(&ec2, job, c, &cgw_id, &target, pair, ids).await?;
+            for (t, ip) in pair.iter().zip(tunnel_ips(&vpn, pair)) {
+                outside[t.index] = ip;
+            }
+        }
+        Ok::<(), Diagnostics>(())
+    }
+    .await;
+    VPN_SNAPSHOTS.forget(region(s));
+    result.map(|()| outside)
+}
+
+async fn ensure_customer_gateway(
+    ec2: &Ec2,
+    job: &SideJob,
+    c: usize,
+    peer_ip: &str,
+    ids: &mut CloudIds,
+) -> Result<String, Diagnostics> {
+    let k = key("customer_gateway", c);
+    if let Some(id) = ids.get(&k) {
+        let found = ec2
+            .get_customer_gateways(std::slice::from_ref(id))
+            .await
+            .map_err(|e| api_error("Cannot read customer gateways", e))?;
+        if found
+            .iter()
+            .any(|g| g.ip == peer_ip && g.asn == Some(job.peer_asn))
+        {
+            return Ok(id.clone());
+        }
+        ids.remove(&k);
+    }
+    let piece = format!("{}/cgw{c}", job.name);
+    let existing = ec2
+        .find_customer_gateway(&piece)
+        .await
+        .map_err(|e| api_error("Cannot look up customer gateways", e))?
+        .filter(|g| g.ip == peer_ip && g.asn == Some(job.peer_asn));
+    let g = match existing {
+        Some(g) => g,
+        None => {
+            tracing::info!(
+                connection = job.name,
+                ip = peer_ip,
+                "creating AWS customer gateway"
+            );
+            ec2.create_customer_gateway(
+                peer_ip,
+                job.peer_asn,
+                &format!("{}-cgw{c}", job.name),
+                &piece,
+            )
+            .await
+            .map_err(|e| {
+                api_error(
+                    &format!("Cannot create the customer gateway for {peer_ip}"),
+                    e,
+                )
+            })?
+        }
+    };
+    ids.insert(k, g.id.clone());
+    Ok(g.id)
+}
+
+async fn ensure_vpn_connection(
+    ec2: &Ec2,
+    job: &SideJob,
+    c: usize,
+    cgw_id: &str,
+    target: &Target,
+    pair: &[SideTunnel],
+    ids: &mut CloudIds,
+) -> Result<VpnConnection, Diagnostics> {
+    let k = key("vpn_connection", c);
+    let fits = |v: &VpnConnection| {
+        !v.is_gone() && v.customer_gateway_id == cgw_id && v.target.as_ref() == Some(target)
+    };
+    if let Some(id) = ids.get(&k) {
+        let found = ec2
+            .get_vpn_connections(std::slice::from_ref(id))
+            .await
+            .map_err(|e| api_error("Cannot read VPN connections", e))?;
+        match found.into_iter().next() {
+            Some(v) if fits(&v) => return Ok(v),
+            Some(stale) if !stale.is_gone() => {
+                // Its customer gateway was replaced: this connection points at the old one.
+                ec2.delete_vpn_connection(&stale.id)
+                    .await
+                    .map_err(|e| api_error("Cannot replace a stale VPN connection", e))?;
+            }
+            _ => {}
+        }
+        ids.remove(&k);
+    }
+    let piece = format!("{}/vpn{c}", job.name);
+    let existing = ec2
+        .find_vpn_connection(&piece)
+        .await
+        .map_err(|e| api_error("Cannot look up VPN connections", e))?
+        .filter(fits);
+    let v = match existing {
+        Some(v) => v,
+        None => {
+            let tunnels: Vec<TunnelRequest> = pair
+                .iter()
+                .map(|t| TunnelRequest {
+                    inside_cidr: t.inside_cidr.to_string(),
+                    psk: t.psk.clone(),
+                    ike_version: format!("ikev{}", t.ike_version),
+                })
+                .collect();
+            tracing::info!(
+                connection = job.name,
+                pair = c,
+                "creating AWS VPN connection (AWS takes a few minutes)"
+            );
+            ec2.create_vpn_connection(
+                cgw_id,
+                target,
+                &tunnels,
+                &format!("{}-vpn{c}", job.name),
+                &piece,
+            )
+            .await
+            .map_err(|e| api_error("Cannot create the AWS VPN connection", e))?
+        }
+    };
+    ids.insert(k, v.id.clone());
+    Ok(v)
+}
+
+/// AWS's outside address for each requested tunnel: matched by inside CIDR when the API echoes
+/// it, else in the order AWS lists them.
+fn tunnel_ips(v: &VpnConnection, pair: &[SideTunnel]) -> Vec<String> {
+    pair.iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let cidr = t.inside_cidr.to_string();
+            v.tunnels
+                .iter()
+                .find(|x| x.inside_cidr.as_deref() == Some(cidr.as_str()))
+                .or_else(|| v.tunnels.get(k))
+                .map(|x| x.outside_ip.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Drift and status per tunnel from one coalesced describe of the region.
+pub async fn observe(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &CloudIds,
+) -> Result<Vec<TunnelReport>, Diagnostics> {
+    let s = site(&job.gateway)?;
+    let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
+    let snapshot = VPN_SNAPSHOTS
+        .get(region(s), || async {
+            let all = ec2
+                .list_tagged_vpn_connections()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(all.into_iter().map(|v| (v.id.clone(), v)).collect())
+        })
+        .await
+        .map_err(|e| api_error("Cannot read VPN connections", e))?;
+    let target = target(&job.gateway).ok();
+    let mut out = Vec::new();
+    for (c, pair) in job.tunnels.chunks(2).enumerate() {
+        let vpn = ids
+            .get(&key("vpn_connection", c))
+            .and_then(|id| snapshot.get(id))
+            .filter(|v| !v.is_gone() && v.target == target);
+        let ips = vpn.map(|v| tunnel_ips(v, pair));
+        for (k, _) in pair.iter().enumerate() {
+            out.push(match (vpn, &ips) {
+                (Some(v), Some(ips)) => TunnelReport {
+                    outside_ip: Some(ips[k].clone()).filter(|s| !s.is_empty()),
+                    status: v.tunnels.get(k).and_then(|t| t.status.clone()),
+                    in_sync: ids.contains_key(&key("customer_gateway", c)),
+                },
+                _ => TunnelReport::default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// VPN connections first (a customer gateway in use cannot be deleted), then customer gateways.
+pub async fn remove(
+    ctx: &Ctx<ProviderConfig>,
+    gateway: &Gateway,
+    ids: &mut CloudIds,
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let s = site(gateway)?;
+    let ec2 = clients::ec2(ctx, region(s), timeout).await?;
+    let result = async {
+        for kind in ["vpn_connection", "customer_gateway"] {
+            let keys: Vec<String> = ids
+                .keys()
+                .filter(|k| k.starts_with(&format!("aws.{kind}.")))
+                .cloned()
+                .collect();
+            for k in keys {
+                let id = ids[&k].clone();
+                tracing::info!(id, "deleting AWS {kind}");
+                let r = if kind == "vpn_connection" {
+                    ec2.delete_vpn_connection(&id).await
+                } else {
+                    ec2.delete_customer_gateway(&id).await
+                };
+                r.map_err(|e| api_error(&format!("Cannot delete {id}"), e))?;
+                ids.remove(&k);
+            }
+        }
+        Ok(())
+    }
+    .await;
+    VPN_SNAPSHOTS.forget(region(s));
+    result
+}

@@ -1,0 +1,481 @@
+//! The Azure half: two public IPs and an active-active, BGP-enabled virtual network gateway as the
+//! site; per connection, the gateway's custom APIPA BGP addresses for its tunnels, one local
+//! network gateway (the far end: address, ASN, BGP address) and one IPsec connection per tunnel.
+//! Gateway operations take Azure 30+ minutes: the client logs progress and honours the timeout.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
+
+use super::batch::Snapshots;
+use super::clients;
+use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
+use super::side::{CloudIds, SideJob, TunnelReport, api_error};
+use crate::ProviderConfig;
+use crate::clients::azure::{Connection, Network, NewConnection, NewVnetGateway, VnetGateway};
+
+pub struct SiteFacts {
+    pub id: String,
+    pub asn: i64,
+    pub public_ips: Vec<String>,
+    pub bgp_peering_addresses: Vec<String>,
+}
+
+fn site(gw: &Gateway) -> Result<&AzureSite, Diagnostics> {
+    gw.azure
+        .as_ref()
+        .ok_or_else(|| Diagnostic::error("Internal error", "not an Azure gateway").into())
+}
+
+fn rg(s: &AzureSite) -> &str {
+    s.resource_group.as_deref().unwrap_or_default()
+}
+
+fn client(
+    ctx: &Ctx<ProviderConfig>,
+    s: &AzureSite,
+    timeout: Duration,
+) -> Result<Network, Diagnostics> {
+    clients::network(
+        ctx,
+        s.subscription_id.as_deref().unwrap_or_default(),
+        timeout,
+    )
+}
+
+fn facts(g: &VnetGateway, ips: Vec<String>) -> SiteFacts {
+    SiteFacts {
+        id: g.id.clone(),
+        asn: i64::from(g.asn),
+        public_ips: ips,
+        bgp_peering_addresses: g
+            .ip_configs
+            .iter()
+            .flat_map(|c| c.default_bgp_ips.iter().cloned())
+            .collect(),
+    }
+}
+
+// --- the gateway ---------------------------------------------------------------------------
+
+pub async fn create_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    timeout: Duration,
+) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
+    let s = site(gw).map_err(|d| (None, d))?;
+    let net = client(ctx, s, timeout).map_err(|d| (None, d))?;
+    let name = gw.name.clone().unwrap_or_default();
+    let location = s.location.clone().unwrap_or_default();
+    let mut pip_ids = Vec::new();
+    let mut ips = Vec::new();
+    for pip in azure_public_ip_names(&name) {
+        tracing::info!(pip, "creating Azure public IP");
+        let p = net
+            .put_public_ip(rg(s), &pip, &location, &[])
+            .await
+            .map_err(|e| {
+                (
+                    None,
+                    api_error(&format!("Cannot create public IP {pip}"), e),
+                )
+            })?;
+        pip_ids.push(p.id.clone());
+        ips.push(p.ip_address.unwrap_or_default());
+    }
+    tracing::info!(
+        name,
+        "creating Azure virtual network gateway (Azure takes 30-45 minutes)"
+    );
+    let g = net
+        .put_vnet_gateway(
+            rg(s),
+            &name,
+            &NewVnetGateway {
+                location,
+                sku: s.sku.clone().unwrap_or_else(|| AZURE_DEFAULT_SKU.into()),
+                gateway_subnet_id: s.gateway_subnet_id.clone().unwrap_or_default(),
+                public_ip_ids: [pip_ids[0].clone(), pip_ids[1].clone()],
+                asn: s.asn.unwrap_or(super::rules::AZURE_DEFAULT_ASN as i64) as u32,
+                custom_apipa: [Vec::new(), Vec::new()],
+            },
+        )
+        .await
+        .map_err(|e| {
+            // The gateway's id is predictable; record it so a destroy also cleans up the IPs.
+            (
+                Some(format!("{}/virtualNetworkGateways/{name}", rg_id(s))),
+                api_error("Cannot create the virtual network gateway", e),
+            )
+        })?;
+    // Static public IPs get their address when the gateway uses them.
+    let mut ips = ips;
+    for (i, pip) in azure_public_ip_names(&name).iter().enumerate() {
+        if ips[i].is_empty()
+            && let Ok(Some(p)) = net.get_public_ip(rg(s), pip).await
+        {
+            ips[i] = p.ip_address.unwrap_or_default();
+        }
+    }
+    Ok(facts(&g, ips))
+}
+
+fn rg_id(s: &AzureSite) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network",
+        s.subscription_id.as_deref().unwrap_or_default(),
+        rg(s)
+    )
+}
+
+pub async fn read_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+) -> Result<Option<SiteFacts>, Diagnostics> {
+    let s = site(gw)?;
+    let net = client(ctx, s, Duration::from_secs(60))?;
+    let name = gw.name.clone().unwrap_or_default();
+    let Some(g) = net
+        .get_vnet_gateway(rg(s), &name)
+        .await
+        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+    else {
+        return Ok(None);
+    };
+    let mut ips = Vec::new();
+    for pip in azure_public_ip_names(&name) {
+        match net
+            .get_public_ip(rg(s), &pip)
+            .await
+            .map_err(|e| api_error("Cannot read a public IP", e))?
+        {
+            Some(p) => ips.push(p.ip_address.unwrap_or_default()),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(facts(&g, ips)))
+}
+
+/// Gateway, then its public IPs (Azure refuses to delete an IP still in use).
+pub async fn delete_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let s = site(gw)?;
+    let net = client(ctx, s, timeout)?;
+    let name = gw.name.clone().unwrap_or_default();
+    tracing::info!(
+        name,
+        "deleting Azure virtual network gateway (this takes a while)"
+    );
+    net.delete_vnet_gateway(rg(s), &name)
+        .await
+        .map_err(|e| api_error("Cannot delete the virtual network gateway", e))?;
+    for pip in azure_public_ip_names(&name) {
+        net.delete_public_ip(rg(s), &pip)
+            .await
+            .map_err(|e| api_error(&format!("Cannot delete public IP {pip}"), e))?;
+    }
+    Ok(())
+}
+
+// --- a connection's Azure side -------------------------------------------------------------------
+
+fn local_gateway_name(conn: &str, i: usize) -> String {
+    format!("{conn}-lng{i}")
+}
+fn connection_name(conn: &str, i: usize) -> String {
+    format!("{conn}-t{i}")
+}
+
+static CONNECTIONS: LazyLock<Snapshots<HashMap<String, Connection>>> =
+    LazyLock::new(Snapshots::default);
+static GATEWAY_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+fn gateway_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    GATEWAY_LOCKS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key.to_string())
+        .or_default()
+        .clone()
+}
+
+fn scope(s: &AzureSite) -> String {
+    format!(
+        "{}/{}",
+        s.subscription_id.as_deref().unwrap_or_default(),
+        rg(s)
+    )
+}
+
+/// The custom APIPA addresses per instance: the others' plus (if `add`) this job's.
+fn apipa_with(g: &VnetGateway, job: &SideJob, add: bool) -> [Vec<String>; 2] {
+    let ours: Vec<String> = job
+        .tunnels
+        .iter()
+        .map(|t| t.local_bgp_ip.to_string())
+        .collect();
+    let mut out: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    for (k, slot) in out.iter_mut().enumerate() {
+        let mut list: Vec<String> = g
+            .ip_configs
+            .get(k)
+            .map(|c| c.custom_apipa.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| !ours.contains(a))
+            .collect();
+        if add {
+            list.extend(
+                job.tunnels
+                    .iter()
+                    .filter(|t| t.local_interface == k)
+                    .map(|t| t.local_bgp_ip.to_string()),
+            );
+        }
+        *slot = list;
+    }
+    out
+}
+
+fn connection_fits(
+    have: &Connection,
+    job: &SideJob,
+    i: usize,
+    g: &VnetGateway,
+    lng_id: &str,
+) -> bool {
+    let t = &job.tunnels[i];
+    let want_bgp = custom_bgp(g, t.local_interface, &t.local_bgp_ip.to_string());
+    have.gateway_id.eq_ignore_ascii_case(&g.id)
+        && have.local_gateway_id.eq_ignore_ascii_case(lng_id)
+        && have.enable_bgp
+        && have.custom_bgp.len() == want_bgp.len()
+        && have
+            .custom_bgp
+            .iter()
+            .zip(&want_bgp)
+            .all(|(a, b)| a.0.eq_ignore_ascii_case(&b.0) && a.1 == b.1)
+}
+
+fn custom_bgp(g: &VnetGateway, instance: usize, ip: &str) -> Vec<(String, String)> {
+    g.ip_configs
+        .get(instance)
+        .map(|c| vec![(c.id.clone(), ip.to_string())])
+        .unwrap_or_default()
+}
+
+/// Custom APIPA addresses on the gateway → local network gateways → connections.
+pub async fn ensure(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let s = site(&job.gateway)?;
+    let net = client(ctx, s, job.timeout)?;
+    let result = ensure_with(&net, s, job, ids).await;
+    CONNECTIONS.forget(&scope(s));
+    result
+}
+
+async fn ensure_with(
+    net: &Network,
+    s: &AzureSite,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let gw_name = job.gateway.name.clone().unwrap_or_default();
+    let location = s.location.clone().unwrap_or_default();
+    let g = {
+        let lock = gateway_lock(&format!("{}/{gw_name}", scope(s)));
+        let _held = lock.lock().await;
+        let g = net
+            .get_vnet_gateway(rg(s), &gw_name)
+            .await
+            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Virtual network gateway not found",
+                    format!("{gw_name} does not exist; apply the gateway again."),
+                )
+            })?;
+        let want = apipa_with(&g, job, true);
+        let have: Vec<Vec<String>> = g
+            .ip_configs
+            .iter()
+            .map(|c| c.custom_apipa.clone())
+            .collect();
+        if have != want.to_vec() {
+            tracing::info!(
+                gateway = gw_name,
+                "adding custom APIPA BGP addresses to the gateway (a gateway update takes Azure several minutes)"
+            );
+            net.set_gateway_custom_apipa(rg(s), &gw_name, want)
+                .await
+                .map_err(|e| api_error("Cannot set the gateway's APIPA BGP addresses", e))?
+        } else {
+            g
+        }
+    };
+    ids.insert("azure.gateway_apipa".into(), gw_name.clone());
+
+    for (i, t) in job.tunnels.iter().enumerate() {
+        let lng = local_gateway_name(&job.name, t.index);
+        let have_lng = net
+            .get_local_gateway(rg(s), &lng)
+            .await
+            .map_err(|e| api_error(&format!("Cannot read local network gateway {lng}"), e))?;
+        let peer_bgp = t.peer_bgp_ip.to_string();
+        let lng_id = match have_lng {
+            Some(l)
+                if l.ip == t.peer_ip
+                    && l.asn == job.peer_asn
+                    && l.bgp_peering_address == peer_bgp =>
+            {
+                l.id
+            }
+            _ => {
+                tracing::info!(lng, "creating Azure local network gateway");
+                net.put_local_gateway(rg(s), &lng, &location, &t.peer_ip, job.peer_asn, &peer_bgp)
+                    .await
+                    .map_err(|e| {
+                        api_error(&format!("Cannot create local network gateway {lng}"), e)
+                    })?
+                    .id
+            }
+        };
+        ids.insert(format!("azure.local_gateway.{}", t.index), lng);
+
+        let cname = connection_name(&job.name, t.index);
+        let have = net
+            .get_connection(rg(s), &cname)
+            .await
+            .map_err(|e| api_error(&format!("Cannot read connection {cname}"), e))?;
+        if !have.is_some_and(|h| connection_fits(&h, job, i, &g, &lng_id)) {
+            tracing::info!(connection = cname, "creating Azure VPN connection");
+            net.put_connection(
+                rg(s),
+                &cname,
+                &NewConnection {
+                    location: location.clone(),
+                    gateway_id: g.id.clone(),
+                    local_gateway_id: lng_id.clone(),
+                    shared_key: t.psk.clone(),
+                    ike_v2: t.ike_version == 2,
+                    enable_bgp: true,
+                    custom_bgp: custom_bgp(&g, t.local_interface, &t.local_bgp_ip.to_string()),
+                },
+            )
+            .await
+            .map_err(|e| api_error(&format!("Cannot create connection {cname}"), e))?;
+        }
+        ids.insert(format!("azure.connection.{}", t.index), cname);
+    }
+    Ok(())
+}
+
+/// Drift and status from one list of the resource group's connections, shared across reads.
+pub async fn observe(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+) -> Result<Vec<TunnelReport>, Diagnostics> {
+    let s = site(&job.gateway)?;
+    let net = client(ctx, s, Duration::from_secs(60))?;
+    let conns = CONNECTIONS
+        .get(&scope(s), || async {
+            let all = net
+                .list_connections(rg(s))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(all
+                .into_iter()
+                .map(|c| (c.name.to_lowercase(), c))
+                .collect())
+        })
+        .await
+        .map_err(|e| api_error("Cannot list VPN connections", e))?;
+    let gw_id = job.gateway.id.clone().unwrap_or_default();
+    let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
+    Ok(job
+        .tunnels
+        .iter()
+        .map(|t| {
+            let have = conns.get(&connection_name(&job.name, t.index).to_lowercase());
+            TunnelReport {
+                outside_ip: public_ips.get(t.local_interface).cloned(),
+                status: have.map(|c| c.status.clone()),
+                in_sync: have.is_some_and(|c| {
+                    c.gateway_id.eq_ignore_ascii_case(&gw_id)
+                        && c.enable_bgp
+                        && c.custom_bgp
+                            .iter()
+                            .any(|(_, ip)| *ip == t.local_bgp_ip.to_string())
+                        && c.local_gateway_id.to_lowercase().ends_with(
+                            &format!("/{}", local_gateway_name(&job.name, t.index)).to_lowercase(),
+                        )
+                }),
+            }
+        })
+        .collect())
+}
+
+/// Connections → local network gateways → this connection's APIPA addresses on the gateway.
+pub async fn remove(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let s = site(&job.gateway)?;
+    let net = client(ctx, s, job.timeout)?;
+    for kind in ["connection", "local_gateway"] {
+        let keys: Vec<String> = ids
+            .keys()
+            .filter(|k| k.starts_with(&format!("azure.{kind}.")))
+            .cloned()
+            .collect();
+        for k in keys {
+            let name = ids[&k].clone();
+            tracing::info!(name, "deleting Azure {kind}");
+            let r = if kind == "connection" {
+                net.delete_connection(rg(s), &name).await
+            } else {
+                net.delete_local_gateway(rg(s), &name).await
+            };
+            r.map_err(|e| api_error(&format!("Cannot delete {name}"), e))?;
+            ids.remove(&k);
+        }
+    }
+    if let Some(gw_name) = ids.get("azure.gateway_apipa").cloned() {
+        let lock = gateway_lock(&format!("{}/{gw_name}", scope(s)));
+        let _held = lock.lock().await;
+        if let Some(g) = net
+            .get_vnet_gateway(rg(s), &gw_name)
+            .await
+            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+        {
+            let want = apipa_with(&g, job, false);
+            let have: Vec<Vec<String>> = g
+                .ip_configs
+                .iter()
+                .map(|c| c.custom_apipa.clone())
+                .collect();
+            if have != want.to_vec() {
+                tracing::info!(
+                    gateway = gw_name,
+                    "removing this connection's APIPA BGP addresses"
+                );
+                net.set_gateway_custom_apipa(rg(s), &gw_name, want)
+                    .await
+                    .map_err(|e| api_error("Cannot update the gateway's APIPA BGP addresses", e))?;
+            }
+        }
+        ids.remove("azure.gateway_apipa");
+    }
+    CONNECTIONS.forget(&scope(s));
+    Ok(())
+}

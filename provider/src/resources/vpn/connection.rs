@@ -1,0 +1,776 @@
+//! `multicloud_vpn_connection`: plan-time checks and layout, and the order in which the two sides
+//! are built. The side that only learns its tunnel addresses by creating them (AWS) goes first;
+//! the other side is then built towards those addresses. Between GCP and Azure, Azure goes first.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ipnet::Ipv4Net;
+use tfplugin::{
+    ApplyError, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema, Value, typed,
+};
+
+use super::connection_model::{self, ConnectionState, DEFAULT_IKE, DEFAULT_TUNNELS, TunnelState};
+use super::gateway_model::Gateway;
+use super::rules::{self, Cloud};
+use super::side::{CloudIds, SideJob, SideTunnel, TunnelReport};
+use super::timeouts::Timeouts;
+use super::topology::{self, TunnelLayout};
+use super::{aws_site, azure_site, gcp_site};
+use crate::ProviderConfig;
+use crate::resources::psk;
+
+pub struct VpnConnection;
+
+const NAME_MAX: usize = 40;
+const CREATE_DEFAULT: Duration = Duration::from_secs(60 * 60);
+const DELETE_DEFAULT: Duration = Duration::from_secs(30 * 60);
+const GENERATED_PSK_LENGTH: usize = 32;
+
+/// A side's cloud, from its computed `cloud` or, before that is known, from its site block.
+fn cloud_of(g: &Gateway) -> Option<Cloud> {
+    g.cloud
+        .as_deref()
+        .and_then(Cloud::parse)
+        .or_else(|| g.site_cloud())
+}
+
+fn encode(s: &ConnectionState) -> Result<Value, Diagnostics> {
+    typed::encode(s, &connection_model::value_type())
+}
+
+/// The pair's plan-time rules. Parts still unknown are skipped (they are checked again at plan,
+/// when the gateways' planned values are in).
+fn check(c: &ConnectionState, diags: &mut Diagnostics) {
+    let root = Path::root();
+    if let Some(n) = &c.name
+        && let Some(p) = rules::name_problem(n, NAME_MAX)
+    {
+        diags.error_at(root.attr("name"), "Invalid name", format!("name: {p}."));
+    }
+    if let Some(n) = c.tunnel_count
+        && let Some(p) = rules::tunnel_count_problem(n)
+    {
+        diags.error_at(
+            root.attr("tunnel_count"),
+            "Unsupported tunnel count",
+            format!("tunnel_count: {p}."),
+        );
+    }
+    if let Some(k) = &c.psk
+        && let Some(p) = psk::check_key(k)
+    {
+        diags.error_at(
+            root.attr("psk"),
+            "Pre-shared key not accepted by every cloud",
+            format!("psk: {p}."),
+        );
+    }
+    let (Some(a), Some(b)) = (&c.a, &c.b) else {
+        return;
+    };
+    let (Some(ca), Some(cb)) = (cloud_of(a), cloud_of(b)) else {
+        return;
+    };
+    if ca == cb {
+        diags.error_at(
+            root.attr("b"),
+            "Same cloud on both sides",
+            format!("a and b are both {ca} gateways; a multicloud_vpn_connection joins two different clouds (use the cloud's own peering inside one cloud)."),
+        );
+        return;
+    }
+    if let (Some(x), Some(y)) = (a.asn, b.asn) {
+        if x == y {
+            diags.error_at(
+                root.attr("b"),
+                "Both sides use the same ASN",
+                format!("a and b both speak BGP as AS {x}; eBGP needs two different ASNs. Change the asn of one gateway."),
+            );
+        }
+        for (own, peer_asn, path) in [(ca, y, "b"), (cb, x, "a")] {
+            if let Some(p) = rules::peer_asn_problem(own, peer_asn.max(0) as u64) {
+                diags.error_at(
+                    root.attr(path),
+                    "Peer ASN not allowed",
+                    format!("{path}.asn: {p}."),
+                );
+            }
+        }
+    }
+    if let Some(cidrs) = &c.inside_cidrs {
+        let n = c.tunnel_count.unwrap_or(DEFAULT_TUNNELS).max(0) as usize;
+        for (i, p) in rules::inside_cidrs_problems(cidrs, n, ca, cb) {
+            let path = match i {
+                Some(i) => root.attr("inside_cidrs").index(i as i64),
+                None => root.attr("inside_cidrs"),
+            };
+            diags.error_at(path.clone(), "Invalid inside CIDR", format!("{path}: {p}."));
+        }
+    }
+}
+
+/// The inside /30s: configured, else the prior state's, else allocated from the name.
+fn inside_cidrs(
+    c: &ConnectionState,
+    prior: Option<&ConnectionState>,
+    ca: Cloud,
+    cb: Cloud,
+) -> Vec<Ipv4Net> {
+    let n = c.tunnel_count.unwrap_or(DEFAULT_TUNNELS) as usize;
+    let given = c.inside_cidrs.clone().or_else(|| {
+        prior
+            .and_then(|p| p.inside_cidrs.clone())
+            .filter(|v| v.len() == n)
+    });
+    match given {
+        Some(v) => v.iter().filter_map(|s| s.parse().ok()).collect(),
+        None => topology::allocate(c.name.as_deref().unwrap_or_default(), ca, cb, n),
+    }
+}
+
+/// The planned tunnel objects: everything known from the layout, outside addresses from GCP and
+/// Azure gateways that exist, the rest unknown.
+fn planned_tunnels(layout: &[TunnelLayout], a: &Gateway, b: &Gateway) -> Value {
+    let ip_of = |g: &Gateway, i: usize| -> Value {
+        match (cloud_of(g), &g.public_ips) {
+            (Some(Cloud::Aws), _) | (_, None) => Value::Unknown,
+            (_, Some(ips)) => ips
+                .get(i)
+                .map_or(Value::Unknown, |s| Value::string(s.clone())),
+        }
+    };
+    let asn = |g: &Gateway| g.asn.map_or(Value::Unknown, Value::int);
+    Value::List(
+        layout
+            .iter()
+            .map(|t| {
+                Value::object([
+                    ("index", Value::int(t.index as i64)),
+                    ("a_interface", Value::int(t.a_interface as i64)),
+                    ("b_interface", Value::int(t.b_interface as i64)),
+                    ("inside_cidr", Value::string(t.inside_cidr.to_string())),
+                    ("a_bgp_ip", Value::string(t.a_bgp_ip.to_string())),
+                    ("b_bgp_ip", Value::string(t.b_bgp_ip.to_string())),
+                    ("a_asn", asn(a)),
+                    ("b_asn", asn(b)),
+                    ("a_outside_ip", ip_of(a, t.a_interface)),
+                    ("b_outside_ip", ip_of(b, t.b_interface)),
+                    ("a_status", Value::Unknown),
+                    ("b_status", Value::Unknown),
+                    ("in_sync", Value::Bool(true)),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// Wherever `planned` is known it wins (Terraform requires applied values to match the plan);
+/// unknown parts come from `actual`.
+fn fill_unknowns(planned: &Value, actual: &Value) -> Value {
+    match (planned, actual) {
+        (Value::Unknown, a) => a.clone(),
+        (Value::Object(p), Value::Object(a)) => Value::Object(
+            p.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        fill_unknowns(v, a.get(k).unwrap_or(&Value::Null)),
+                    )
+                })
+                .collect(),
+        ),
+        (Value::List(p), Value::List(a)) if p.len() == a.len() => {
+            Value::List(p.iter().zip(a).map(|(p, a)| fill_unknowns(p, a)).collect())
+        }
+        (Value::Map(p), Value::Map(a)) => Value::Map(
+            p.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        fill_unknowns(v, a.get(k).unwrap_or(&Value::Null)),
+                    )
+                })
+                .collect(),
+        ),
+        (p, _) => p.clone(),
+    }
+}
+
+/// Everything an apply needs, decoded and checked once.
+struct Work {
+    state: ConnectionState,
+    a: Gateway,
+    b: Gateway,
+    ca: Cloud,
+    cb: Cloud,
+    layout: Vec<TunnelLayout>,
+    psks: Vec<String>,
+}
+
+fn work(state: ConnectionState) -> Result<Work, Diagnostics> {
+    let mut d = Diagnostics::new();
+    check(&state, &mut d);
+    d.into_result()?;
+    let missing = |what: &str| -> Diagnostics {
+        Diagnostic::error(
+            "Gateway not ready",
+            format!("{what} has no id, cloud or ASN yet; apply the gateway first."),
+        )
+        .into()
+    };
+    let a = state
+        .a
+        .clone()
+        .filter(|g| g.id.is_some() && g.asn.is_some())
+        .ok_or_else(|| missing("a"))?;
+    let b = state
+        .b
+        .clone()
+        .filter(|g| g.id.is_some() && g.asn.is_some())
+        .ok_or_else(|| missing("b"))?;
+    let (ca, cb) = (
+        cloud_of(&a).ok_or_else(|| missing("a"))?,
+        cloud_of(&b).ok_or_else(|| missing("b"))?,
+    );
+    let cidrs: Vec<Ipv4Net> = state
+        .inside_cidrs
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let layout = topology::layout(ca, cb, &cidrs);
+    let psks = match (&state.psk, &state.tunnel_psks) {
+        (Some(k), _) => vec![k.clone(); layout.len()],
+        (None, Some(v)) if v.len() == layout.len() => v.clone(),
+        _ => (0..layout.len())
+            .map(|_| psk::generate(GENERATED_PSK_LENGTH))
+            .collect(),
+    };
+    Ok(Work {
+        state,
+        a,
+        b,
+        ca,
+        cb,
+        layout,
+        psks,
+    })
+}
+
+impl Work {
+    fn timeout(&self, create: bool) -> Duration {
+        if create {
+            Timeouts::create_or(&self.state.timeouts, CREATE_DEFAULT)
+        } else {
+            Timeouts::delete_or(&self.state.timeouts, DELETE_DEFAULT)
+        }
+    }
+
+    /// One side's job. `peer_tunnel_ips[i]` is the far side's outside address of tunnel i.
+    fn job(
+        &self,
+        side_a: bool,
+        peer_tunnel_ips: &[String],
+        peer_interface_ips: Vec<String>,
+        timeout: Duration,
+    ) -> SideJob {
+        let (own, other) = if side_a {
+            (&self.a, &self.b)
+        } else {
+            (&self.b, &self.a)
+        };
+        let tunnels = self
+            .layout
+            .iter()
+            .map(|t| {
+                let (li, pi, lb, pb) = if side_a {
+                    (t.a_interface, t.b_interface, t.a_bgp_ip, t.b_bgp_ip)
+                } else {
+                    (t.b_interface, t.a_interface, t.b_bgp_ip, t.a_bgp_ip)
+                };
+                SideTunnel {
+                    index: t.index,
+                    local_interface: li,
+                    local_bgp_ip: lb,
+                    inside_cidr: t.inside_cidr,
+                    peer_ip: peer_tunnel_ips.get(t.index).cloned().unwrap_or_default(),
+                    peer_interface: pi,
+                    peer_bgp_ip: pb,
+                    psk: self.psks[t.index].clone(),
+                    ike_version: self.state.ike_version.unwrap_or(DEFAULT_IKE),
+                }
+            })
+            .collect();
+        SideJob {
+            name: self.state.name.clone().unwrap_or_default(),
+            gateway: own.clone(),
+            peer_asn: other.asn.unwrap_or_default() as u32,
+            peer_interface_ips,
+            tunnels,
+            advertised_routes: self.state.advertised_routes.clone().unwrap_or_default(),
+            timeout,
+        }
+    }
+
+    /// A gateway's public addresses per tunnel (by the interface each tunnel uses on it).
+    fn gateway_ips_per_tunnel(&self, side_a: bool) -> Vec<String> {
+        let g = if side_a { &self.a } else { &self.b };
+        let ips = g.public_ips.clone().unwrap_or_default();
+        self.layout
+            .iter()
+            .map(|t| {
+                ips.get(if side_a { t.a_interface } else { t.b_interface })
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// Jobs for both sides from addresses already known (state or gateways).
+    fn jobs_from(
+        &self,
+        a_ips: &[String],
+        b_ips: &[String],
+        timeout: Duration,
+    ) -> (SideJob, SideJob) {
+        let peer_ifaces = |cloud: Cloud, g: &Gateway, tunnel_ips: &[String]| match cloud {
+            // Every AWS tunnel has its own address: the far side sees one interface per tunnel.
+            Cloud::Aws => tunnel_ips.to_vec(),
+            _ => g.public_ips.clone().unwrap_or_default(),
+        };
+        (
+            self.job(true, b_ips, peer_ifaces(self.cb, &self.b, b_ips), timeout),
+            self.job(false, a_ips, peer_ifaces(self.ca, &self.a, a_ips), timeout),
+        )
+    }
+}
+
+async fn ensure_side(
+    ctx: &Ctx<ProviderConfig>,
+    cloud: Cloud,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<Vec<String>, Diagnostics> {
+    match cloud {
+        Cloud::Aws => aws_site::ensure(ctx, job, ids).await,
+        Cloud::Gcp => gcp_site::ensure(ctx, job, ids).await.map(|()| Vec::new()),
+        Cloud::Azure => azure_site::ensure(ctx, job, ids).await.map(|()| Vec::new()),
+    }
+}
+
+async fn observe_side(
+    ctx: &Ctx<ProviderConfig>,
+    cloud: Cloud,
+    job: &SideJob,
+    ids: &CloudIds,
+) -> Result<Vec<TunnelReport>, Diagnostics> {
+    match cloud {
+        Cloud::Aws => aws_site::observe(ctx, job, ids).await,
+        Cloud::Gcp => gcp_site::observe(ctx, job).await,
+        Cloud::Azure => azure_site::observe(ctx, job).await,
+    }
+}
+
+async fn remove_side(
+    ctx: &Ctx<ProviderConfig>,
+    cloud: Cloud,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    match cloud {
+        Cloud::Aws => aws_site::remove(ctx, &job.gateway, ids, job.timeout).await,
+        Cloud::Gcp => gcp_site::remove(ctx, job, ids).await,
+        Cloud::Azure => azure_site::remove(ctx, job, ids).await,
+    }
+}
+
+/// Builds (or repairs) both sides in the order the clouds force; returns each side's outside
+/// address per tunnel.
+async fn build(
+    ctx: &Ctx<ProviderConfig>,
+    w: &Work,
+    ids: &mut CloudIds,
+    timeout: Duration,
+) -> Result<(Vec<String>, Vec<String>), Diagnostics> {
+    let n = w.layout.len();
+    let (mut a_ips, mut b_ips) = (
+        w.gateway_ips_per_tunnel(true),
+        w.gateway_ips_per_tunnel(false),
+    );
+    // AWS learns its tunnel addresses by creating them; it goes first. Otherwise Azure first.
+    let a_first = w.ca == Cloud::Aws || (w.cb != Cloud::Aws && w.ca == Cloud::Azure);
+    let (first_cloud, second_cloud) = if a_first { (w.ca, w.cb) } else { (w.cb, w.ca) };
+    let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
+    let first_job = if a_first { ja } else { jb };
+    tracing::info!(connection = first_job.name, first = %first_cloud, then = %second_cloud, tunnels = n, "building VPN connection");
+    let made = ensure_side(ctx, first_cloud, &first_job, ids).await?;
+    if first_cloud == Cloud::Aws {
+        if a_first { a_ips = made } else { b_ips = made }
+    }
+    let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
+    let second_job = if a_first { jb } else { ja };
+    ensure_side(ctx, second_cloud, &second_job, ids).await?;
+    Ok((a_ips, b_ips))
+}
+
+fn tunnel_states(
+    w: &Work,
+    a_ips: &[String],
+    b_ips: &[String],
+    ra: &[TunnelReport],
+    rb: &[TunnelReport],
+) -> Vec<TunnelState> {
+    w.layout
+        .iter()
+        .map(|t| {
+            let (x, y) = (
+                ra.get(t.index).cloned().unwrap_or_default(),
+                rb.get(t.index).cloned().unwrap_or_default(),
+            );
+            let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
+            TunnelState {
+                index: Some(t.index as i64),
+                a_interface: Some(t.a_interface as i64),
+                b_interface: Some(t.b_interface as i64),
+                inside_cidr: Some(t.inside_cidr.to_string()),
+                a_bgp_ip: Some(t.a_bgp_ip.to_string()),
+                b_bgp_ip: Some(t.b_bgp_ip.to_string()),
+                a_asn: w.a.asn,
+                b_asn: w.b.asn,
+                a_outside_ip: nonempty(a_ips.get(t.index).cloned()).or(x.outside_ip),
+                b_outside_ip: nonempty(b_ips.get(t.index).cloned()).or(y.outside_ip),
+                a_status: x.status,
+                b_status: y.status,
+                in_sync: Some(x.in_sync && y.in_sync),
+            }
+        })
+        .collect()
+}
+
+/// Create or repair, then report; a failure keeps what exists in the (tainted) partial state.
+async fn apply(
+    ctx: &Ctx<ProviderConfig>,
+    planned: &Value,
+    prior_ids: CloudIds,
+) -> Result<Value, ApplyError> {
+    let w = work(typed::decode(planned)?)?;
+    let timeout = w.timeout(true);
+    let mut ids = prior_ids;
+    let built = build(ctx, &w, &mut ids, timeout).await;
+    let mut s = w.state.clone();
+    s.tunnel_psks = Some(w.psks.clone());
+    s.id = s.name.clone();
+    let (a_ips, b_ips) = match built {
+        Ok(ips) => ips,
+        Err(diags) => {
+            s.cloud_ids = Some(ids);
+            s.tunnels = Some(
+                tunnel_states(&w, &[], &[], &[], &[])
+                    .into_iter()
+                    .map(|mut t| {
+                        t.in_sync = Some(false);
+                        t
+                    })
+                    .collect(),
+            );
+            return Err(ApplyError {
+                partial: Some(encode(&s)?),
+                diags,
+            });
+        }
+    };
+    let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
+    let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
+    let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
+    let mut tunnels = tunnel_states(&w, &a_ips, &b_ips, &ra, &rb);
+    for t in tunnels.iter_mut() {
+        // Just built: a side that cannot list a piece yet (eventual consistency) is still in sync.
+        t.in_sync = Some(true);
+    }
+    s.tunnels = Some(tunnels);
+    s.cloud_ids = Some(ids);
+    let actual = encode(&s)?;
+    Ok(fill_unknowns(planned, &actual))
+}
+
+#[async_trait]
+impl Resource<ProviderConfig> for VpnConnection {
+    fn name(&self) -> &'static str {
+        "multicloud_vpn_connection"
+    }
+
+    fn schema(&self) -> Schema {
+        connection_model::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if let Ok(c) = typed::decode::<ConnectionState>(config) {
+            check(&c, diags);
+        }
+    }
+
+    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+        let Ok(c) = typed::decode::<ConnectionState>(req.planned) else {
+            return;
+        };
+        check(&c, req.diags);
+        if req.diags.has_errors() {
+            return;
+        }
+        if let Some(n) = &c.name {
+            req.planned.set_attr("id", Value::string(n.clone()));
+        }
+        let prior: Option<ConnectionState> = req.prior.and_then(|p| typed::decode(p).ok());
+        // Another gateway on either side is another connection.
+        if let Some(p) = &prior {
+            for (side, now, before) in [("a", &c.a, &p.a), ("b", &c.b, &p.b)] {
+                let id_now = now.as_ref().and_then(|g| g.id.clone());
+                let id_before = before.as_ref().and_then(|g| g.id.clone());
+                let unknown = req
+                    .planned
+                    .get(side)
+                    .and_then(|g| g.get("id"))
+                    .is_some_and(Value::is_unknown);
+                if unknown || id_now != id_before {
+                    req.requires_replace.push(Path::root().attr(side));
+                }
+            }
+        }
+        let (Some(a), Some(b)) = (&c.a, &c.b) else {
+            return;
+        };
+        let (Some(ca), Some(cb)) = (cloud_of(a), cloud_of(b)) else {
+            return;
+        };
+        let replacing = !req.requires_replace.is_empty();
+        let prior_kept = prior.as_ref().filter(|_| !replacing);
+        let cidrs = inside_cidrs(&c, prior_kept, ca, cb);
+        req.planned.set_attr(
+            "inside_cidrs",
+            Value::List(cidrs.iter().map(|n| Value::string(n.to_string())).collect()),
+        );
+        if let Some(k) = &c.psk {
+            let n = cidrs.len();
+            req.planned.set_attr(
+                "tunnel_psks",
+                Value::List(vec![Value::string(k.clone()); n]),
+            );
+        }
+        let drifted = prior_kept
+            .and_then(|p| p.tunnels.as_ref())
+            .is_some_and(|ts| ts.iter().any(|t| t.in_sync != Some(true)));
+        match (prior_kept, req.prior) {
+            // Nothing to build (or only BGP advertisements change): the tunnels stay as they are.
+            (Some(_), Some(pv)) if !drifted => {
+                req.planned.set_attr(
+                    "tunnels",
+                    pv.get("tunnels").cloned().unwrap_or(Value::Unknown),
+                );
+                req.planned.set_attr(
+                    "cloud_ids",
+                    pv.get("cloud_ids").cloned().unwrap_or(Value::Unknown),
+                );
+            }
+            _ => {
+                let layout = topology::layout(ca, cb, &cidrs);
+                req.planned
+                    .set_attr("tunnels", planned_tunnels(&layout, a, b));
+                req.planned.set_attr("cloud_ids", Value::Unknown);
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        planned: &Value,
+    ) -> Result<Value, ApplyError> {
+        apply(ctx, planned, CloudIds::new()).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        state: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
+        let s: ConnectionState = typed::decode(state)?;
+        let ids = s.cloud_ids.clone().unwrap_or_default();
+        let prior_tunnels = s.tunnels.clone().unwrap_or_default();
+        let w = work(s)?;
+        let a_ips: Vec<String> = prior_tunnels
+            .iter()
+            .map(|t| t.a_outside_ip.clone().unwrap_or_default())
+            .collect();
+        let b_ips: Vec<String> = prior_tunnels
+            .iter()
+            .map(|t| t.b_outside_ip.clone().unwrap_or_default())
+            .collect();
+        let (ja, jb) = w.jobs_from(&a_ips, &b_ips, Duration::from_secs(60));
+        let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
+        let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
+        let mut tunnels = tunnel_states(&w, &a_ips, &b_ips, &ra, &rb);
+        for (t, (x, y)) in tunnels.iter_mut().zip(ra.iter().zip(&rb)) {
+            // An AWS tunnel that came back with another address was re-created out of band.
+            let moved = |seen: &Option<String>, kept: &Option<String>| {
+                seen.is_some() && kept.is_some() && seen != kept
+            };
+            if moved(&x.outside_ip, &t.a_outside_ip) || moved(&y.outside_ip, &t.b_outside_ip) {
+                t.in_sync = Some(false);
+            }
+        }
+        if tunnels.iter().any(|t| t.in_sync != Some(true)) {
+            tracing::info!(
+                connection = w.state.name,
+                "VPN connection drifted; the next apply repairs it"
+            );
+        }
+        let mut s = w.state.clone();
+        s.tunnels = Some(tunnels);
+        Ok(Some(encode(&s)?))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ApplyError> {
+        let p: ConnectionState = typed::decode(prior)?;
+        apply(ctx, planned, p.cloud_ids.unwrap_or_default()).await
+    }
+
+    /// The non-AWS side first (it points at AWS's addresses), then AWS; GCP before Azure.
+    async fn delete(&self, ctx: &Ctx<ProviderConfig>, state: &Value) -> Result<(), Diagnostics> {
+        let s: ConnectionState = typed::decode(state)?;
+        let mut ids = s.cloud_ids.clone().unwrap_or_default();
+        let prior_tunnels = s.tunnels.clone().unwrap_or_default();
+        let w = work(s)?;
+        let timeout = w.timeout(false);
+        let a_ips: Vec<String> = prior_tunnels
+            .iter()
+            .map(|t| t.a_outside_ip.clone().unwrap_or_default())
+            .collect();
+        let b_ips: Vec<String> = prior_tunnels
+            .iter()
+            .map(|t| t.b_outside_ip.clone().unwrap_or_default())
+            .collect();
+        let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
+        let order = |c: Cloud| match c {
+            Cloud::Gcp => 0,
+            Cloud::Azure => 1,
+            Cloud::Aws => 2,
+        };
+        let mut sides = [(w.ca, ja), (w.cb, jb)];
+        sides.sort_by_key(|(c, _)| order(*c));
+        for (cloud, job) in &sides {
+            remove_side(ctx, *cloud, job, &mut ids).await?;
+        }
+        Ok(())
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        _id: &str,
+    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+        Err(Diagnostic::error(
+            "Import not supported",
+            "multicloud_vpn_connection cannot be imported: pre-shared keys cannot be read back from AWS, GCP or Azure. \
+             Remove the existing tunnels and let this resource create them, or keep managing them where they are.",
+        )
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_planned_values_win_over_results() {
+        let planned = Value::object([("a", Value::string("x")), ("b", Value::Unknown)]);
+        let actual = Value::object([("a", Value::string("y")), ("b", Value::string("z"))]);
+        let out = fill_unknowns(&planned, &actual);
+        assert_eq!(out.get("a"), Some(&Value::string("x")));
+        assert_eq!(out.get("b"), Some(&Value::string("z")));
+    }
+
+    fn gw(cloud: &str, asn: i64) -> Gateway {
+        Gateway {
+            cloud: Some(cloud.into()),
+            asn: Some(asn),
+            id: Some(format!("{cloud}-id")),
+            ..Gateway::default()
+        }
+    }
+
+    fn conn(a: Gateway, b: Gateway) -> ConnectionState {
+        ConnectionState {
+            name: Some("link".into()),
+            a: Some(a),
+            b: Some(b),
+            tunnel_count: Some(4),
+            ..ConnectionState::default()
+        }
+    }
+
+    fn problems(c: &ConnectionState) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        check(c, &mut d);
+        d.0.into_iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    d.path.map(|p| p.to_string()).unwrap_or_default(),
+                    d.detail
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pairs_are_checked_at_plan() {
+        assert!(problems(&conn(gw("aws", 64512), gw("gcp", 65010))).is_empty());
+        assert!(problems(&conn(gw("aws", 64512), gw("aws", 64513)))[0].contains("both AWS"));
+        assert!(
+            problems(&conn(gw("aws", 64512), gw("gcp", 64512)))[0].contains("two different ASNs")
+        );
+        let p = problems(&conn(gw("gcp", 65010), gw("azure", 65515)));
+        assert!(p.is_empty(), "{p:?}");
+        let p = problems(&conn(gw("azure", 65010), gw("gcp", 65517)));
+        assert!(
+            p[0].starts_with("b") && p[0].contains("Azure refuses"),
+            "{p:?}"
+        );
+        let mut c = conn(gw("aws", 64512), gw("azure", 65010));
+        c.inside_cidrs = Some(vec![
+            "169.254.21.0/30".into(),
+            "169.254.1.0/30".into(),
+            "169.254.21.0/30".into(),
+        ]);
+        let p = problems(&c);
+        assert!(
+            p.iter()
+                .any(|s| s.starts_with("inside_cidrs:") && s.contains("3 CIDRs")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|s| s.starts_with("inside_cidrs[1]")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|s| s.starts_with("inside_cidrs[2]") && s.contains("repeats")),
+            "{p:?}"
+        );
+        let mut c = conn(gw("aws", 64512), gw("gcp", 65010));
+        c.psk = Some("0short".into());
+        c.tunnel_count = Some(3);
+        let p = problems(&c);
+        assert!(p.iter().any(|s| s.starts_with("psk")), "{p:?}");
+        assert!(p.iter().any(|s| s.starts_with("tunnel_count")), "{p:?}");
+        assert!(
+            !p.iter().any(|s| s.contains("0short")),
+            "the key must not be echoed: {p:?}"
+        );
+    }
+}

@@ -1,0 +1,468 @@
+//! The GCP half: an HA VPN gateway and its Cloud Router as the site; per connection, one external
+//! VPN gateway describing the far side's addresses, one tunnel per tunnel, and on the shared
+//! Cloud Router one interface and one BGP peer per tunnel (only this connection's entries are
+//! touched; a process-wide lock per router keeps concurrent connections from losing each other's
+//! edits).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
+
+use super::batch::Snapshots;
+use super::clients;
+use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
+use super::side::{CloudIds, SideJob, TunnelReport, api_error};
+use crate::ProviderConfig;
+use crate::clients::gcp::{BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnTunnel};
+
+pub struct SiteFacts {
+    pub id: String,
+    pub asn: i64,
+    pub public_ips: Vec<String>,
+}
+
+fn site(gw: &Gateway) -> Result<&GcpSite, Diagnostics> {
+    gw.gcp
+        .as_ref()
+        .ok_or_else(|| Diagnostic::error("Internal error", "not a GCP gateway").into())
+}
+
+fn parts(gw: &Gateway) -> Result<(&str, &str, &str), Diagnostics> {
+    let s = site(gw)?;
+    Ok((
+        s.project.as_deref().unwrap_or_default(),
+        s.region.as_deref().unwrap_or_default(),
+        gw.name.as_deref().unwrap_or_default(),
+    ))
+}
+
+fn gateway_id(project: &str, region: &str, name: &str) -> String {
+    format!("projects/{project}/regions/{region}/vpnGateways/{name}")
+}
+
+// --- the gateway ---------------------------------------------------------------------------
+
+pub async fn create_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    timeout: Duration,
+) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
+    let (project, region, name) = parts(gw).map_err(|d| (None, d))?;
+    let s = site(gw).map_err(|d| (None, d))?;
+    let c = clients::compute(ctx, project, timeout).map_err(|d| (None, d))?;
+    let network = s.network.clone().unwrap_or_default();
+    let asn = s.asn.unwrap_or_default();
+    let id = gateway_id(project, region, name);
+    // Adopt what an interrupted create left behind rather than failing on "already exists".
+    let existing = c
+        .get_vpn_gateway(region, name)
+        .await
+        .map_err(|e| (None, api_error("Cannot read the HA VPN gateway", e)))?;
+    if existing.is_none() {
+        tracing::info!(name, region, "creating GCP HA VPN gateway");
+        c.insert_vpn_gateway(region, name, &network)
+            .await
+            .map_err(|e| (None, api_error("Cannot create the HA VPN gateway", e)))?;
+    }
+    let router = gcp_router_name(name);
+    let have_router = c.get_router(region, &router).await.map_err(|e| {
+        (
+            Some(id.clone()),
+            api_error("Cannot read the Cloud Router", e),
+        )
+    })?;
+    if have_router.is_none() {
+        tracing::info!(router, region, "creating GCP Cloud Router");
+        c.insert_router(region, &router, &network, asn as u32)
+            .await
+            .map_err(|e| {
+                (
+                    Some(id.clone()),
+                    api_error("Cannot create the Cloud Router", e),
+                )
+            })?;
+    }
+    let g = c
+        .get_vpn_gateway(region, name)
+        .await
+        .map_err(|e| {
+            (
+                Some(id.clone()),
+                api_error("Cannot read the HA VPN gateway", e),
+            )
+        })?
+        .ok_or_else(|| {
+            (
+                Some(id.clone()),
+                Diagnostic::error(
+                    "HA VPN gateway vanished",
+                    format!("{id} disappeared right after it was created."),
+                )
+                .into(),
+            )
+        })?;
+    Ok(SiteFacts {
+        id,
+        asn,
+        public_ips: g.interface_ips,
+    })
+}
+
+/// None when the gateway or its router is gone: the next apply re-creates the site.
+pub async fn read_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+) -> Result<Option<SiteFacts>, Diagnostics> {
+    let (project, region, name) = parts(gw)?;
+    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+    let Some(g) = c
+        .get_vpn_gateway(region, name)
+        .await
+        .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
+    else {
+        return Ok(None);
+    };
+    let Some(r) = c
+        .get_router(region, &gcp_router_name(name))
+        .await
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SiteFacts {
+        id: gateway_id(project, region, name),
+        asn: i64::from(r.asn),
+        public_ips: g.interface_ips,
+    }))
+}
+
+/// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
+/// the error says which).
+pub async fn delete_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let (project, region, name) = parts(gw)?;
+    let c = clients::compute(ctx, project, timeout)?;
+    tracing::info!(name, "deleting GCP Cloud Router and HA VPN gateway");
+    c.delete_router(region, &gcp_router_name(name))
+        .await
+        .map_err(|e| api_error("Cannot delete the Cloud Router", e))?;
+    c.delete_vpn_gateway(region, name)
+        .await
+        .map_err(|e| api_error("Cannot delete the HA VPN gateway", e))
+}
+
+// --- a connection's GCP side -------------------------------------------------------------------
+
+fn external_gateway_name(conn: &str) -> String {
+    format!("{conn}-peer")
+}
+fn tunnel_name(conn: &str, i: usize) -> String {
+    format!("{conn}-t{i}")
+}
+fn interface_name(conn: &str, i: usize) -> String {
+    format!("{conn}-if{i}")
+}
+fn peer_name(conn: &str, i: usize) -> String {
+    format!("{conn}-bgp{i}")
+}
+
+static TUNNELS: LazyLock<Snapshots<HashMap<String, VpnTunnel>>> = LazyLock::new(Snapshots::default);
+static ROUTERS: LazyLock<Snapshots<HashMap<String, Router>>> = LazyLock::new(Snapshots::default);
+static ROUTER_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+fn router_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    ROUTER_LOCKS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key.to_string())
+        .or_default()
+        .clone()
+}
+
+fn scope(project: &str, region: &str) -> String {
+    format!("{project}/{region}")
+}
+
+/// The interfaces and peers the router should have: everyone else's entries, then ours.
+fn desired_router(current: &Router, job: &SideJob) -> (Vec<RouterInterface>, Vec<BgpPeer>) {
+    let ours = |n: &str| {
+        n.strip_prefix(&job.name)
+            .is_some_and(|rest| rest.starts_with("-if") || rest.starts_with("-bgp"))
+    };
+    let mut interfaces: Vec<RouterInterface> = current
+        .interfaces
+        .iter()
+        .filter(|i| !ours(&i.name))
+        .cloned()
+        .collect();
+    let mut peers: Vec<BgpPeer> = current
+        .peers
+        .iter()
+        .filter(|p| !ours(&p.name))
+        .cloned()
+        .collect();
+    for t in &job.tunnels {
+        interfaces.push(RouterInterface {
+            name: interface_name(&job.name, t.index),
+            ip_range: format!("{}/30", t.local_bgp_ip),
+            linked_vpn_tunnel: tunnel_name(&job.name, t.index),
+        });
+        peers.push(BgpPeer {
+            name: peer_name(&job.name, t.index),
+            interface_name: interface_name(&job.name, t.index),
+            ip_address: t.local_bgp_ip.to_string(),
+            peer_ip_address: t.peer_bgp_ip.to_string(),
+            peer_asn: job.peer_asn,
+            advertised_route_priority: None,
+            advertised_ip_ranges: job.advertised_routes.clone(),
+        });
+    }
+    (interfaces, peers)
+}
+
+fn tunnel_fits(have: &VpnTunnel, job: &SideJob, i: usize) -> bool {
+    let t = &job.tunnels[i];
+    have.vpn_gateway_interface as usize == t.local_interface
+        && have.peer_external_gateway_interface == Some(t.peer_interface as u32)
+        && i64::from(have.ike_version) == t.ike_version
+}
+
+/// External gateway → tunnels → router interfaces and BGP peers.
+pub async fn ensure(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let (project, region, gw_name) = parts(&job.gateway)?;
+    let c = clients::compute(ctx, project, job.timeout)?;
+    let result = ensure_with(&c, job, region, gw_name, ids).await;
+    TUNNELS.forget(&scope(project, region));
+    ROUTERS.forget(&scope(project, region));
+    result
+}
+
+async fn ensure_with(
+    c: &Compute,
+    job: &SideJob,
+    region: &str,
+    gw_name: &str,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let ext = external_gateway_name(&job.name);
+    let current = c
+        .get_external_gateway(&ext)
+        .await
+        .map_err(|e| api_error("Cannot read the external VPN gateway", e))?;
+    if let Some(g) = &current
+        && g.ips != job.peer_interface_ips
+    {
+        // The far side's addresses changed (e.g. an AWS connection was re-created): an external
+        // gateway's interfaces cannot be edited, so its tunnels and it are replaced.
+        tracing::info!(
+            ext,
+            "peer addresses changed; replacing the external VPN gateway and its tunnels"
+        );
+        for t in &job.tunnels {
+            let name = tunnel_name(&job.name, t.index);
+            c.delete_vpn_tunnel(region, &name)
+                .await
+                .map_err(|e| api_error(&format!("Cannot delete tunnel {name}"), e))?;
+            ids.remove(&format!("gcp.tunnel.{}", t.index));
+        }
+        c.delete_external_gateway(&ext)
+            .await
+            .map_err(|e| api_error("Cannot delete the external VPN gateway", e))?;
+    }
+    if current.is_none()
+        || current
+            .as_ref()
+            .is_some_and(|g| g.ips != job.peer_interface_ips)
+    {
+        tracing::info!(ext, "creating GCP external VPN gateway");
+        c.insert_external_gateway(
+            &ext,
+            &job.peer_interface_ips,
+            "multicloud_vpn_connection peer",
+        )
+        .await
+        .map_err(|e| api_error("Cannot create the external VPN gateway", e))?;
+    }
+    ids.insert("gcp.external_gateway".into(), ext.clone());
+
+    for (i, t) in job.tunnels.iter().enumerate() {
+        let name = tunnel_name(&job.name, t.index);
+        let have = c
+            .get_vpn_tunnel(region, &name)
+            .await
+            .map_err(|e| api_error(&format!("Cannot read tunnel {name}"), e))?;
+        match have {
+            Some(h) if tunnel_fits(&h, job, i) => {}
+            other => {
+                if other.is_some() {
+                    c.delete_vpn_tunnel(region, &name)
+                        .await
+                        .map_err(|e| api_error(&format!("Cannot replace tunnel {name}"), e))?;
+                }
+                tracing::info!(tunnel = name, "creating GCP VPN tunnel");
+                c.insert_vpn_tunnel(
+                    region,
+                    &NewTunnel {
+                        name: name.clone(),
+                        vpn_gateway: gw_name.to_string(),
+                        vpn_gateway_interface: t.local_interface as u32,
+                        peer_external_gateway: ext.clone(),
+                        peer_external_gateway_interface: t.peer_interface as u32,
+                        shared_secret: t.psk.clone(),
+                        ike_version: t.ike_version as u32,
+                        router: gcp_router_name(gw_name),
+                        description: format!("multicloud_vpn_connection {}", job.name),
+                    },
+                )
+                .await
+                .map_err(|e| api_error(&format!("Cannot create tunnel {name}"), e))?;
+            }
+        }
+        ids.insert(format!("gcp.tunnel.{}", t.index), name);
+    }
+
+    let router = gcp_router_name(gw_name);
+    let lock = router_lock(&format!("{}/{region}/{router}", c.project()));
+    let _held = lock.lock().await;
+    let current = c
+        .get_router(region, &router)
+        .await
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Cloud Router not found",
+                format!(
+                    "{router} (made by the GCP gateway) does not exist; apply the gateway again."
+                ),
+            )
+        })?;
+    let (interfaces, peers) = desired_router(&current, job);
+    if interfaces != current.interfaces || peers != current.peers {
+        tracing::info!(router, "configuring BGP sessions on the Cloud Router");
+        c.put_router_peers(region, &router, interfaces, peers)
+            .await
+            .map_err(|e| api_error("Cannot configure the Cloud Router", e))?;
+    }
+    ids.insert("gcp.router".into(), router);
+    Ok(())
+}
+
+/// Drift and status from one list of the region's tunnels and routers, shared across reads.
+pub async fn observe(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+) -> Result<Vec<TunnelReport>, Diagnostics> {
+    let (project, region, gw_name) = parts(&job.gateway)?;
+    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+    let sc = scope(project, region);
+    let tunnels = TUNNELS
+        .get(&sc, || async {
+            let all = c
+                .list_vpn_tunnels(region)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(all.into_iter().map(|t| (t.name.clone(), t)).collect())
+        })
+        .await
+        .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
+    let routers = ROUTERS
+        .get(&sc, || async {
+            let all = c.list_routers(region).await.map_err(|e| e.to_string())?;
+            Ok(all.into_iter().map(|r| (r.name.clone(), r)).collect())
+        })
+        .await
+        .map_err(|e| api_error("Cannot list Cloud Routers", e))?;
+    let router = routers.get(&gcp_router_name(gw_name));
+    let wanted = router.map(|r| desired_router(r, job));
+    let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
+    Ok(job
+        .tunnels
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let have = tunnels.get(&tunnel_name(&job.name, t.index));
+            let bgp_ok = match (router, &wanted) {
+                (Some(r), Some((ifs, peers))) => {
+                    let iname = interface_name(&job.name, t.index);
+                    let pname = peer_name(&job.name, t.index);
+                    r.interfaces.iter().find(|x| x.name == iname)
+                        == ifs.iter().find(|x| x.name == iname)
+                        && r.peers.iter().find(|x| x.name == pname)
+                            == peers.iter().find(|x| x.name == pname)
+                }
+                _ => false,
+            };
+            TunnelReport {
+                outside_ip: public_ips.get(t.local_interface).cloned(),
+                status: have.map(|h| h.status.clone()),
+                in_sync: bgp_ok
+                    && have.is_some_and(|h| tunnel_fits(h, job, i) && h.peer_ip == t.peer_ip),
+            }
+        })
+        .collect())
+}
+
+/// Router entries → tunnels → external gateway.
+pub async fn remove(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let (project, region, gw_name) = parts(&job.gateway)?;
+    let c = clients::compute(ctx, project, job.timeout)?;
+    let router = gcp_router_name(gw_name);
+    {
+        let lock = router_lock(&format!("{project}/{region}/{router}"));
+        let _held = lock.lock().await;
+        if let Some(current) = c
+            .get_router(region, &router)
+            .await
+            .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+        {
+            let none = SideJob {
+                tunnels: Vec::new(),
+                ..job.clone()
+            };
+            let (interfaces, peers) = desired_router(&current, &none);
+            if interfaces != current.interfaces || peers != current.peers {
+                tracing::info!(router, "removing this connection's BGP sessions");
+                c.put_router_peers(region, &router, interfaces, peers)
+                    .await
+                    .map_err(|e| api_error("Cannot update the Cloud Router", e))?;
+            }
+        }
+        ids.remove("gcp.router");
+    }
+    let tunnel_keys: Vec<String> = ids
+        .keys()
+        .filter(|k| k.starts_with("gcp.tunnel."))
+        .cloned()
+        .collect();
+    for k in tunnel_keys {
+        let name = ids[&k].clone();
+        tracing::info!(tunnel = name, "deleting GCP VPN tunnel");
+        c.delete_vpn_tunnel(region, &name)
+            .await
+            .map_err(|e| api_error(&format!("Cannot delete tunnel {name}"), e))?;
+        ids.remove(&k);
+    }
+    if let Some(ext) = ids.get("gcp.external_gateway").cloned() {
+        c.delete_external_gateway(&ext)
+            .await
+            .map_err(|e| api_error("Cannot delete the external VPN gateway", e))?;
+        ids.remove("gcp.external_gateway");
+    }
+    TUNNELS.forget(&scope(project, region));
+    ROUTERS.forget(&scope(project, region));
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Cross-cloud site-to-site VPN: `multicloud_vpn_gateway` (one site per cloud) and
+//! `multicloud_vpn_connection` (everything between two sites).
+//!
+//! `rules` and `topology` decide at plan time (pure); `aws_site`, `gcp_site` and `azure_site`
+//! build, observe and remove each cloud's half; `batch` shares describe calls across concurrent
+//! reads.
+
+mod aws_site;
+mod azure_site;
+mod batch;
+mod clients;
+pub mod connection;
+mod connection_model;
+pub mod gateway;
+mod gateway_model;
+mod gcp_site;
+pub mod rules;
+mod side;
+mod timeouts;
+pub mod topology;

@@ -1,0 +1,167 @@
+//! Which interface of each side every tunnel uses, which inside /30 it gets and which address of
+//! it each side speaks BGP from. Pure and known at plan time.
+//!
+//! - An AWS VPN connection carries two tunnels to one customer gateway (one peer address), so
+//!   tunnels 2c and 2c+1 belong to AWS connection c, towards the peer's interface c; every AWS
+//!   tunnel has its own outside address, so on AWS "interface" i is tunnel i.
+//! - GCP HA VPN and Azure active-active gateways have two interfaces each; four tunnels cross them
+//!   (0↔0, 0↔1, 1↔0, 1↔1), two tunnels use 0↔0 and 1↔1.
+//! - AWS speaks BGP from the first host of the /30 and expects the peer on the second; between
+//!   GCP and Azure, side a takes the first host.
+
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+
+use super::rules::{self, Cloud};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TunnelLayout {
+    pub index: usize,
+    pub a_interface: usize,
+    pub b_interface: usize,
+    pub inside_cidr: Ipv4Net,
+    pub a_bgp_ip: Ipv4Addr,
+    pub b_bgp_ip: Ipv4Addr,
+}
+
+/// Interfaces (a, b) of tunnel `i` of `n` between clouds `a` and `b`.
+pub fn interfaces(a: Cloud, b: Cloud, n: usize, i: usize) -> (usize, usize) {
+    let side = |own: Cloud, other: Cloud, own_is_a: bool| -> usize {
+        match (own, other) {
+            (Cloud::Aws, _) => i,
+            (_, Cloud::Aws) => i / 2,
+            _ if n == 4 => {
+                if own_is_a {
+                    i / 2
+                } else {
+                    i % 2
+                }
+            }
+            _ => i,
+        }
+    };
+    (side(a, b, true), side(b, a, false))
+}
+
+/// The two usable hosts of a /30.
+fn hosts(net: Ipv4Net) -> (Ipv4Addr, Ipv4Addr) {
+    let base = u32::from(net.network());
+    (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2))
+}
+
+pub fn layout(a: Cloud, b: Cloud, cidrs: &[Ipv4Net]) -> Vec<TunnelLayout> {
+    let n = cidrs.len();
+    cidrs
+        .iter()
+        .enumerate()
+        .map(|(i, net)| {
+            let (a_interface, b_interface) = interfaces(a, b, n, i);
+            let (first, second) = hosts(*net);
+            let (a_bgp_ip, b_bgp_ip) = if b == Cloud::Aws {
+                (second, first)
+            } else {
+                (first, second)
+            };
+            TunnelLayout {
+                index: i,
+                a_interface,
+                b_interface,
+                inside_cidr: *net,
+                a_bgp_ip,
+                b_bgp_ip,
+            }
+        })
+        .collect()
+}
+
+/// The /30s this pair may use, in address order.
+fn pool(a: Cloud, b: Cloud) -> Vec<Ipv4Net> {
+    let (start, end): (u32, u32) = if [a, b].contains(&Cloud::Azure) {
+        (
+            u32::from(Ipv4Addr::new(169, 254, 21, 0)),
+            u32::from(Ipv4Addr::new(169, 254, 22, 252)),
+        )
+    } else {
+        (
+            u32::from(Ipv4Addr::new(169, 254, 0, 0)),
+            u32::from(Ipv4Addr::new(169, 254, 255, 252)),
+        )
+    };
+    (start..=end)
+        .step_by(4)
+        .filter_map(|s| Ipv4Net::new(Ipv4Addr::from(s), 30).ok())
+        .filter(|net| rules::inside_cidr_problem(&net.to_string(), a, b).is_none())
+        .collect()
+}
+
+/// FNV-1a: stable across releases and platforms, unlike std's hasher.
+fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `n` consecutive valid /30s starting at a place derived from the connection's name, so that
+/// connections sharing a gateway under different names rarely collide, and the same name always
+/// plans the same CIDRs. (A collision is caught by the cloud at apply; `inside_cidrs` overrides.)
+pub fn allocate(name: &str, a: Cloud, b: Cloud, n: usize) -> Vec<Ipv4Net> {
+    let pool = pool(a, b);
+    // Whole groups of n, so two names never half-overlap.
+    let groups = pool.len() / n;
+    let g = (stable_hash(name) % groups as u64) as usize;
+    pool[g * n..g * n + n].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Cloud::*;
+
+    #[test]
+    fn aws_pairs_use_two_tunnels_per_peer_interface() {
+        let v: Vec<_> = (0..4).map(|i| interfaces(Aws, Gcp, 4, i)).collect();
+        assert_eq!(v, [(0, 0), (1, 0), (2, 1), (3, 1)]);
+        let v: Vec<_> = (0..4).map(|i| interfaces(Azure, Aws, 4, i)).collect();
+        assert_eq!(v, [(0, 0), (0, 1), (1, 2), (1, 3)]);
+        let v: Vec<_> = (0..2).map(|i| interfaces(Aws, Azure, 2, i)).collect();
+        assert_eq!(v, [(0, 0), (1, 0)]);
+    }
+
+    #[test]
+    fn two_ha_gateways_cross_all_interfaces() {
+        let v: Vec<_> = (0..4).map(|i| interfaces(Gcp, Azure, 4, i)).collect();
+        assert_eq!(v, [(0, 0), (0, 1), (1, 0), (1, 1)]);
+        let v: Vec<_> = (0..2).map(|i| interfaces(Gcp, Azure, 2, i)).collect();
+        assert_eq!(v, [(0, 0), (1, 1)]);
+    }
+
+    #[test]
+    fn aws_speaks_from_the_first_host() {
+        let net: Ipv4Net = "169.254.21.0/30".parse().unwrap();
+        let l = layout(Gcp, Aws, &[net]);
+        assert_eq!(l[0].b_bgp_ip, Ipv4Addr::new(169, 254, 21, 1));
+        assert_eq!(l[0].a_bgp_ip, Ipv4Addr::new(169, 254, 21, 2));
+        let l = layout(Aws, Gcp, &[net]);
+        assert_eq!(l[0].a_bgp_ip, Ipv4Addr::new(169, 254, 21, 1));
+    }
+
+    #[test]
+    fn allocation_is_stable_valid_and_spread() {
+        for (a, b) in [(Aws, Gcp), (Aws, Azure), (Gcp, Azure)] {
+            for name in ["prod", "staging", "x", "aws-to-gcp"] {
+                let c = allocate(name, a, b, 4);
+                assert_eq!(c, allocate(name, a, b, 4));
+                let strs: Vec<String> = c.iter().map(|n| n.to_string()).collect();
+                assert!(
+                    rules::inside_cidrs_problems(&strs, 4, a, b).is_empty(),
+                    "{strs:?}"
+                );
+            }
+        }
+        assert_ne!(
+            allocate("prod", Aws, Gcp, 4),
+            allocate("staging", Aws, Gcp, 4)
+        );
+    }
+}

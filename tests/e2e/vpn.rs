@@ -1,0 +1,328 @@
+//! multicloud_vpn_gateway and multicloud_vpn_connection on both Terraform versions, for every
+//! pair of clouds: AWS (moto), GCP (strict Compute emulator), Azure (strict ARM emulator).
+//! Each pair: plan shows inside CIDRs, BGP addresses and ASNs before anything exists; apply
+//! builds both sides (checked in the clouds themselves); the re-plan is empty; a tunnel deleted
+//! out of band shows in the next plan and the apply repairs it through injected API faults; a
+//! create that fails half-way leaves a tainted object that the next apply cleans up; destroy
+//! leaves nothing in any cloud.
+
+use serde_json::Value as J;
+
+use crate::azure_emulator::{AzureEmulator, RESOURCE_GROUP};
+use crate::both_versions;
+use crate::gcp_emulator::GcpEmulator;
+use crate::harness::{Install, REQUIRED_PROVIDERS, Tf, Workdir, combined};
+use crate::moto::Moto;
+use multicloud_provider::clients::ec2::Ec2;
+
+const GCP_REGION: &str = "us-central1";
+const GCP_NETWORK: &str = "vpc-a";
+const LINK: &str = "multicloud_vpn_connection.link";
+
+/// The clouds one scenario needs, started fresh.
+struct Clouds {
+    moto: Option<(Moto, String)>,
+    gcp: Option<GcpEmulator>,
+    azure: Option<AzureEmulator>,
+}
+
+impl Clouds {
+    /// None when Azure is needed and this clone has no ../shared (the emulator prints SKIPPED).
+    fn start(needed: &[&str]) -> Option<Clouds> {
+        let azure = if needed.contains(&"azure") {
+            Some(AzureEmulator::start_with(&["--op-polls", "2"])?)
+        } else {
+            None
+        };
+        let moto = needed.contains(&"aws").then(|| {
+            let m = Moto::start();
+            let vpc = m.create_vpc("10.10.0.0/16");
+            (m, vpc)
+        });
+        let gcp = needed
+            .contains(&"gcp")
+            .then(|| GcpEmulator::start_with(&["--network", GCP_NETWORK, "--op-polls", "1"]));
+        Some(Clouds { moto, gcp, azure })
+    }
+
+    fn provider(&self) -> String {
+        let mut blocks = String::new();
+        if let Some((m, _)) = &self.moto {
+            blocks += &format!(
+                "  aws {{\n    region     = \"us-east-1\"\n    access_key = \"testing\"\n    secret_key = \"testing\"\n    endpoint   = \"{}\"\n  }}\n",
+                m.endpoint
+            );
+        }
+        if let Some(g) = &self.gcp {
+            blocks += &format!(
+                "  gcp {{\n    endpoint     = \"{}\"\n    access_token = \"{}\"\n  }}\n",
+                g.endpoint, g.token
+            );
+        }
+        if let Some(a) = &self.azure {
+            blocks += &format!(
+                "  azure {{\n    endpoint     = \"{}\"\n    access_token = \"{}\"\n  }}\n",
+                a.endpoint, a.token
+            );
+        }
+        format!("provider \"multicloud\" {{\n{blocks}}}\n")
+    }
+
+    fn gateway(&self, cloud: &str) -> String {
+        let site = match cloud {
+            "aws" => {
+                let (_, vpc) = self.moto.as_ref().expect("moto");
+                format!(
+                    "  aws {{\n    region          = \"us-east-1\"\n    vpc_id          = \"{vpc}\"\n    amazon_side_asn = 64512\n  }}\n"
+                )
+            }
+            "gcp" => {
+                let g = self.gcp.as_ref().expect("gcp");
+                format!(
+                    "  gcp {{\n    project = \"{}\"\n    region  = \"{GCP_REGION}\"\n    network = \"{GCP_NETWORK}\"\n    asn     = 65010\n  }}\n",
+                    g.project
+                )
+            }
+            _ => {
+                let a = self.azure.as_ref().expect("azure");
+                format!(
+                    "  azure {{\n    subscription_id   = \"{}\"\n    resource_group    = \"{RESOURCE_GROUP}\"\n    location          = \"westeurope\"\n    gateway_subnet_id = \"{}\"\n    asn               = 65020\n  }}\n",
+                    a.subscription,
+                    a.gateway_subnet()
+                )
+            }
+        };
+        format!(
+            "resource \"multicloud_vpn_gateway\" \"{cloud}\" {{\n  name = \"{cloud}-site\"\n{site}}}\n"
+        )
+    }
+
+    fn config(&self, a: &str, b: &str, extra: &str) -> String {
+        format!(
+            "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\nresource \"multicloud_vpn_connection\" \"link\" {{\n  name = \"link\"\n  a    = multicloud_vpn_gateway.{a}\n  b    = multicloud_vpn_gateway.{b}\n{extra}}}\n",
+            self.provider(),
+            self.gateway(a),
+            self.gateway(b)
+        )
+    }
+
+    /// Objects left in every cloud.
+    fn leftovers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(g) = &self.gcp
+            && g.object_count() != 0
+        {
+            out.push(format!("GCP: {}", g.state()));
+        }
+        if let Some(a) = &self.azure
+            && a.object_count() != 0
+        {
+            out.push(format!("Azure: {}", a.state()["resources"]));
+        }
+        if let Some((m, _)) = &self.moto {
+            let vpns = rt().block_on(async {
+                let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1"))
+                    .await
+                    .unwrap();
+                ec2.list_tagged_vpn_connections().await.unwrap()
+            });
+            if !vpns.is_empty() {
+                out.push(format!("AWS VPN connections: {vpns:?}"));
+            }
+        }
+        out
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn tunnels(state: &J) -> &Vec<J> {
+    state["tunnels"].as_array().expect("tunnels")
+}
+
+/// What each cloud holds after an apply, checked against the connection's state.
+fn check_clouds(c: &Clouds, a: &str, b: &str, st: &J) {
+    let ts = tunnels(st);
+    if let Some(g) = &c.gcp {
+        let s = g.state();
+        let names: Vec<&str> = s["vpnTunnels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        let router = &s["routers"][0];
+        assert_eq!(router["bgpPeers"].as_array().unwrap().len(), 4, "{router}");
+        let peer_asn = if a == "aws" || b == "aws" {
+            64512
+        } else {
+            65020
+        };
+        for p in router["bgpPeers"].as_array().unwrap() {
+            assert_eq!(p["peerAsn"].as_i64(), Some(peer_asn), "{p}");
+        }
+        let ext = &s["externalVpnGateways"][0];
+        let want = if a == "aws" || b == "aws" {
+            "FOUR_IPS_REDUNDANCY"
+        } else {
+            "TWO_IPS_REDUNDANCY"
+        };
+        assert_eq!(ext["redundancyType"], want, "{ext}");
+    }
+    if let Some(az) = &c.azure {
+        let s = az.state();
+        let kinds = |k: &str| -> Vec<J> {
+            s["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["kind"] == k)
+                .map(|r| r["body"].clone())
+                .collect()
+        };
+        let conns = kinds("connections");
+        assert_eq!(conns.len(), 4);
+        assert!(conns.iter().all(|c| c["properties"]["enableBgp"] == true));
+        let gw = &kinds("virtualNetworkGateways")[0];
+        let custom: Vec<String> = gw["properties"]["bgpSettings"]["bgpPeeringAddresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| {
+                p["customBgpIpAddresses"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        let side = if a == "azure" { "a_bgp_ip" } else { "b_bgp_ip" };
+        for t in ts {
+            let ip = t[side].as_str().unwrap().to_string();
+            assert!(
+                custom.contains(&ip),
+                "{ip} not among the gateway's APIPA addresses {custom:?}"
+            );
+        }
+    }
+    if let Some((m, _)) = &c.moto {
+        let vpns = rt().block_on(async {
+            let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1"))
+                .await
+                .unwrap();
+            ec2.list_tagged_vpn_connections().await.unwrap()
+        });
+        assert_eq!(vpns.len(), 2, "{vpns:?}");
+    }
+}
+
+/// Deletes tunnel 1 on the first non-AWS side behind the provider's back, and arranges for the
+/// repair to meet throttling and server errors.
+fn damage(c: &Clouds, a: &str, b: &str) {
+    let victim = if a == "gcp" || b == "gcp" {
+        "gcp"
+    } else {
+        "azure"
+    };
+    if victim == "gcp" {
+        let g = c.gcp.as_ref().unwrap();
+        g.delete_out_of_band("vpnTunnels", GCP_REGION, "link-t1");
+        g.inject(503, 2, "vpnTunnels");
+    } else {
+        let az = c.azure.as_ref().unwrap();
+        az.delete_out_of_band(&az.id("connections", "link-t1"));
+        az.inject(429, 2, "connections");
+    }
+}
+
+fn scenario(tf: Tf, a: &str, b: &str) {
+    let Some(c) = Clouds::start(&[a, b]) else {
+        return;
+    };
+    let w = Workdir::new(tf, Install::Mirror, &c.config(a, b, ""))
+        .env("MULTICLOUD_AZURE_POLL_MS", "20");
+    w.init();
+    w.ok(&["validate", "-no-color"]);
+
+    // Before anything exists, the plan already knows the layout.
+    let change = w.planned_change(LINK);
+    let after = &change["after"];
+    let cidrs = after["inside_cidrs"]
+        .as_array()
+        .expect("inside_cidrs known at plan");
+    assert_eq!(cidrs.len(), 4);
+    for (i, t) in tunnels(after).iter().enumerate() {
+        assert_eq!(t["inside_cidr"], cidrs[i]);
+        assert!(
+            t["a_bgp_ip"].is_string() && t["b_bgp_ip"].is_string(),
+            "{t}"
+        );
+        assert!(t["a_asn"].is_number() && t["b_asn"].is_number(), "{t}");
+        if a == "azure" || b == "azure" {
+            let ip = cidrs[i].as_str().unwrap();
+            assert!(
+                ip.starts_with("169.254.21.") || ip.starts_with("169.254.22."),
+                "{ip}"
+            );
+        }
+    }
+    assert_eq!(change["after_unknown"]["tunnels"][0]["a_status"], true);
+
+    w.apply();
+    let st = w.state_of(LINK);
+    assert_eq!(tunnels(&st).len(), 4);
+    for t in tunnels(&st) {
+        assert_eq!(t["in_sync"], true, "{t}");
+        assert!(!t["a_outside_ip"].as_str().unwrap_or("").is_empty(), "{t}");
+        assert!(!t["b_outside_ip"].as_str().unwrap_or("").is_empty(), "{t}");
+    }
+    let psks: Vec<&str> = st["tunnel_psks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(J::as_str)
+        .collect();
+    assert_eq!(psks.len(), 4);
+    assert!(
+        psks.iter()
+            .all(|k| multicloud_provider::resources::psk::check_key(k).is_none())
+    );
+    check_clouds(&c, a, b, &st);
+    w.assert_plan_empty();
+
+    // A tunnel deleted out of band: the plan shows it, the apply repairs it despite faults.
+    damage(&c, a, b);
+    let out = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    let text = combined(&out);
+    assert_eq!(out.status.code(), Some(2), "drift not detected:\n{text}");
+    assert!(text.contains("in_sync"), "{text}");
+    w.apply();
+    w.assert_plan_empty();
+    let repaired = w.state_of(LINK);
+    assert!(tunnels(&repaired).iter().all(|t| t["in_sync"] == true));
+    check_clouds(&c, a, b, &repaired);
+
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(w.resources().is_empty());
+    let left = c.leftovers();
+    assert!(left.is_empty(), "destroy left objects behind: {left:#?}");
+}
+
+fn aws_gcp(tf: Tf) {
+    scenario(tf, "aws", "gcp")
+}
+both_versions!(aws_gcp);
+fn aws_azure(tf: Tf) {
+    scenario(tf, "aws", "azure")
+}
+both_versions!(aws_azure);
+fn gcp_azure(tf: Tf) {
+    scenario(tf, "gcp", "azure")
+}
+both_versions!(gcp_azure);
