@@ -168,12 +168,33 @@ pub fn for_list_if(v: &str, coll: Expr, value: Expr, cond_expr: Expr) -> Expr {
         .into()
 }
 
+/// `[for k, v in coll : value]` (index and element of a list, key and value of a map)
+pub fn for_list_kv(k: &str, v: &str, coll: Expr, value: Expr) -> Expr {
+    ForExpr::new(ident(v), coll, value)
+        .with_key_var(ident(k))
+        .into()
+}
+
 /// `{for k, v in coll : key => value}`
 pub fn for_map(k: &str, v: &str, coll: Expr, key: Expr, value: Expr) -> Expr {
     ForExpr::new(ident(v), coll, value)
         .with_key_var(ident(k))
         .with_key_expr(key)
         .into()
+}
+
+/// `{for k, v in coll : key => value if cond}`
+pub fn for_map_if(k: &str, v: &str, coll: Expr, key: Expr, value: Expr, cond_expr: Expr) -> Expr {
+    ForExpr::new(ident(v), coll, value)
+        .with_key_var(ident(k))
+        .with_key_expr(key)
+        .with_cond_expr(cond_expr)
+        .into()
+}
+
+/// `(e)`: `hcl-rs` writes operands as given, so precedence other than HCL's needs explicit parentheses.
+pub fn paren(e: Expr) -> Expr {
+    Expr::Parenthesis(Box::new(e))
 }
 
 /// `null`

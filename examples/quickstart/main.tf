@@ -1,5 +1,6 @@
 # The multicloud quickstart: an address plan for one cluster per cloud, the pre-shared keys
-# their VPN links will use, the Istio trust that spans them, and one global hostname in front. Runs locally; no cloud account needed.
+# their VPN links use, an HA VPN between AWS and GCP, the Istio trust that spans the clusters, and
+# one global hostname in front. Runs locally; no cloud account needed.
 terraform {
   required_providers {
     multicloud = {
@@ -8,11 +9,27 @@ terraform {
   }
 }
 
-# Route 53 settings come from the environment (the quickstart script points them at moto).
+# Settings come from the environment: the quickstart script points AWS (Route 53 and EC2) at moto
+# and GCP at a local Compute emulator.
 provider "multicloud" {}
 
 variable "zone_id" {
   description = "Route 53 hosted zone of example.com."
+  type        = string
+}
+
+variable "aws_vpc_id" {
+  description = "VPC of the EKS cluster, where the AWS VPN gateway attaches."
+  type        = string
+}
+
+variable "gcp_project" {
+  description = "Google Cloud project of the GKE cluster."
+  type        = string
+}
+
+variable "gcp_network" {
+  description = "VPC network of the GKE cluster."
   type        = string
 }
 
@@ -31,6 +48,32 @@ resource "multicloud_psk" "links" {
   keepers = {
     link = each.key
   }
+}
+
+# The AWS and GCP sites and four BGP tunnels between them, keyed with the aws-gcp key above.
+resource "multicloud_vpn_gateway" "aws" {
+  name = "aws-use1"
+  aws {
+    region = "us-east-1"
+    vpc_id = var.aws_vpc_id
+  }
+}
+
+resource "multicloud_vpn_gateway" "gcp" {
+  name = "gcp-euw1"
+  gcp {
+    project = var.gcp_project
+    region  = "europe-west1"
+    network = var.gcp_network
+    asn     = 65010
+  }
+}
+
+resource "multicloud_vpn_connection" "aws_gcp" {
+  name = "aws-gcp"
+  a    = multicloud_vpn_gateway.aws
+  b    = multicloud_vpn_gateway.gcp
+  psk  = multicloud_psk.links["aws-gcp"].result
 }
 
 # The shared Istio root and one intermediate CA per cluster (ECDSA keeps the quickstart quick;
@@ -79,4 +122,13 @@ output "failover_seconds" {
 
 output "psk_ids" {
   value = { for link, psk in multicloud_psk.links : link => psk.id }
+}
+
+output "vpn_tunnels" {
+  value = [for t in multicloud_vpn_connection.aws_gcp.tunnels : {
+    inside_cidr = t.inside_cidr
+    aws         = "${t.a_outside_ip} ${t.a_bgp_ip} AS${t.a_asn}"
+    gcp         = "${t.b_outside_ip} ${t.b_bgp_ip} AS${t.b_asn}"
+    status      = "${coalesce(t.a_status, "?")} / ${coalesce(t.b_status, "?")}"
+  }]
 }

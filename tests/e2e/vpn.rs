@@ -245,8 +245,11 @@ fn scenario(tf: Tf, a: &str, b: &str) {
     let Some(c) = Clouds::start(&[a, b]) else {
         return;
     };
+    let log = tempfile::NamedTempFile::new().unwrap();
     let w = Workdir::new(tf, Install::Mirror, &c.config(a, b, ""))
-        .env("MULTICLOUD_AZURE_POLL_MS", "20");
+        .env("MULTICLOUD_AZURE_POLL_MS", "20")
+        .env("TF_LOG_PROVIDER", "TRACE")
+        .env("TF_LOG_PATH", log.path().to_str().unwrap());
     w.init();
     w.ok(&["validate", "-no-color"]);
 
@@ -295,6 +298,12 @@ fn scenario(tf: Tf, a: &str, b: &str) {
     );
     check_clouds(&c, a, b, &st);
     w.assert_plan_empty();
+    // Provider logs at TRACE name what is built, never a key.
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(logged.contains("building VPN connection"), "provider log lines missing");
+    for k in &psks {
+        assert!(!logged.contains(k), "a pre-shared key reached the log");
+    }
 
     // A tunnel deleted out of band: the plan shows it, the apply repairs it despite faults.
     damage(&c, a, b);
@@ -326,3 +335,125 @@ fn gcp_azure(tf: Tf) {
     scenario(tf, "gcp", "azure")
 }
 both_versions!(gcp_azure);
+
+/// A create that fails half-way (GCP refuses a tunnel for quota) leaves a tainted connection
+/// that records every AWS piece it made; the next apply removes them and builds afresh, and
+/// destroy leaves nothing.
+fn failed_create_is_cleaned_up(tf: Tf) {
+    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
+    let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", ""));
+    w.init();
+    let g = c.gcp.as_ref().unwrap();
+    g.inject_fault(serde_json::json!({
+        "count": 1, "method": "POST", "path_contains": "vpnTunnels",
+        "operation_error": {"code": "QUOTA_EXCEEDED", "message": "Quota 'VPN_TUNNELS' exceeded. Limit: 2.0 in region us-central1."}
+    }));
+    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(text.contains("QUOTA_EXCEEDED") || text.contains("Quota"), "{text}");
+    let res = w.resources();
+    let link = res.iter().find(|r| r["address"] == LINK).expect("partial state kept");
+    assert_eq!(link["tainted"], true, "{link}");
+    let ids = link["values"]["cloud_ids"].as_object().expect("cloud_ids recorded");
+    assert!(ids.contains_key("aws.vpn_connection.1") && ids.contains_key("gcp.external_gateway"), "{ids:?}");
+
+    // The next apply replaces the tainted object: its AWS pieces are removed first.
+    let out = w.apply();
+    assert!(out.contains("multicloud_vpn_connection.link: Destruction complete"), "{out}");
+    w.assert_plan_empty();
+    let (m, _) = c.moto.as_ref().unwrap();
+    let vpns = rt().block_on(async {
+        let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1")).await.unwrap();
+        ec2.list_tagged_vpn_connections().await.unwrap()
+    });
+    assert_eq!(vpns.len(), 2, "the failed attempt's AWS connections were not removed: {vpns:?}");
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let left = c.leftovers();
+    assert!(left.is_empty(), "{left:#?}");
+}
+both_versions!(failed_create_is_cleaned_up);
+
+/// A GCP gateway deleted out of band (with its router): the next plan re-creates it and, since
+/// the connection's side b is another object then, replaces the connection.
+fn gateway_gone_means_recreate(tf: Tf) {
+    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
+    let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", ""));
+    w.init();
+    w.apply();
+    let g = c.gcp.as_ref().unwrap();
+    for t in 0..4 {
+        g.delete_out_of_band("vpnTunnels", GCP_REGION, &format!("link-t{t}"));
+    }
+    g.delete_out_of_band("routers", GCP_REGION, "gcp-site-router");
+    g.delete_out_of_band("vpnGateways", GCP_REGION, "gcp-site");
+    let plan = w.plan_json();
+    let actions = |addr: &str| -> J {
+        plan["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == addr)
+            .map(|r| r["change"]["actions"].clone())
+            .unwrap_or(J::Null)
+    };
+    assert_eq!(actions("multicloud_vpn_gateway.gcp"), serde_json::json!(["create"]));
+    let link = actions(LINK);
+    assert!(link == serde_json::json!(["delete", "create"]), "{link}");
+    w.apply();
+    w.assert_plan_empty();
+    check_clouds(&c, "aws", "gcp", &w.state_of(LINK));
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
+}
+both_versions!(gateway_gone_means_recreate);
+
+/// Every cloud rule is a plan-time diagnostic that names the attribute; nothing is called.
+fn bad_inputs_fail_at_plan(tf: Tf) {
+    let c = Clouds {
+        moto: Some((Moto::start(), "vpc-0123456789abcdef0".into())),
+        gcp: Some(GcpEmulator::start_with(&["--network", GCP_NETWORK])),
+        azure: None,
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        ("  psk = \"0abcdefgh\"\n", "psk", "starts with '0'"),
+        ("  tunnel_count = 3\n", "tunnel_count", "4 (high availability"),
+        (
+            "  inside_cidrs = [\"169.254.10.0/30\", \"169.254.1.0/30\", \"169.254.10.0/30\", \"169.254.20.1/30\"]\n",
+            "inside_cidrs[1]",
+            "AWS reserves 169.254.1.0/30",
+        ),
+        (
+            "  inside_cidrs = [\"169.254.10.0/30\", \"169.254.11.0/30\", \"169.254.10.0/30\", \"169.254.20.0/30\"]\n",
+            "inside_cidrs[2]",
+            "each tunnel needs its own /30",
+        ),
+        ("  inside_cidrs = [\"169.254.10.0/30\"]\n", "inside_cidrs", "1 CIDRs given for 4 tunnels"),
+    ];
+    for (extra, path, why) in cases {
+        let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", extra));
+        w.init();
+        let text = w.fails(&["plan", "-input=false", "-no-color"]);
+        // Terraform wraps long details: compare with whitespace collapsed.
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(path) && flat.contains(why), "{extra}: {text}");
+        // Terraform quotes the configuration's own lines ("  49:   psk = ..."); the provider's
+        // words must not repeat the key.
+        let words: String = text
+            .lines()
+            .filter(|l| !l.trim_start().split(':').next().is_some_and(|n| n.parse::<u32>().is_ok()))
+            .collect();
+        assert!(!words.contains("0abcdefgh"), "the key was echoed: {text}");
+    }
+    // Gateway rules, and the pair's: same ASN on both sides.
+    let same_asn = c.config("aws", "gcp", "").replace("asn     = 65010", "asn     = 64512");
+    let w = Workdir::new(tf, Install::Mirror, &same_asn);
+    w.init();
+    let text = w.fails(&["plan", "-input=false", "-no-color"]);
+    assert!(text.contains("two different ASNs"), "{text}");
+    let bad_gcp_asn = c.config("aws", "gcp", "").replace("asn     = 65010", "asn     = 100");
+    let w = Workdir::new(tf, Install::Mirror, &bad_gcp_asn);
+    w.init();
+    let text = w.fails(&["plan", "-input=false", "-no-color"]);
+    assert!(text.contains("gcp.asn") && text.contains("private ASN"), "{text}");
+    assert_eq!(c.gcp.as_ref().unwrap().object_count(), 0);
+}
+both_versions!(bad_inputs_fail_at_plan);

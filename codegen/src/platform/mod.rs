@@ -1,12 +1,18 @@
-//! The platform description (`platform.toml`): clouds, regions, clusters, the CIDR base, the mesh
-//! and links between clouds. `environments/` is generated from it, so users describe their own
-//! platform and regenerate. [`Platform::parse`] checks everything up front and names the field of
-//! every problem; nothing is generated from a description with errors.
+//! The platform description (`platform.toml`): clouds, regions, clusters, the CIDR base, the mesh,
+//! the links between clouds and the global hostname. `environments/` is generated from it, so users
+//! describe their own platform and regenerate. [`Platform::parse`] checks everything up front and
+//! names the field of every problem; nothing is generated from a description with errors.
+
+mod global_lb;
+mod links;
 
 use std::collections::BTreeSet;
 
 use ipnet::Ipv4Net;
 use serde::Deserialize;
+
+pub use global_lb::{GlobalLb, HealthCheck};
+pub use links::{Links, Topology};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,8 +27,21 @@ pub struct Platform {
     pub mesh: Mesh,
     #[serde(default)]
     pub clusters: Vec<Cluster>,
+    /// Networking between the clouds (`environments/global` through `modules/networking`).
+    pub links: Option<Links>,
+    /// The global hostname in front of the clusters (`environments/global`).
+    pub global_lb: Option<GlobalLb>,
     #[serde(default)]
-    pub links: Vec<Link>,
+    pub global: Global,
+}
+
+/// Settings of `environments/global` itself.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Global {
+    /// Whose state backend (`aws`, `gcp` or `azure`) keeps the global state; default the first
+    /// cloud, in that order, that has clusters.
+    pub state: Option<Cloud>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,13 +125,6 @@ pub struct Cluster {
     pub admins: Vec<String>,
     /// GCP: the /28 of the control plane's private endpoint.
     pub master_ipv4_cidr: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Link {
-    /// Two cluster names, in different clouds.
-    pub between: [String; 2],
 }
 
 /// Everything wrong with a description, each naming its field.
@@ -209,12 +221,7 @@ impl Platform {
             if c.region.trim().is_empty() {
                 e.push(format!("{}: must not be empty", at("region")));
             }
-            let settings_present = match c.cloud {
-                Cloud::Aws => self.aws.is_some(),
-                Cloud::Gcp => self.gcp.is_some(),
-                Cloud::Azure => self.azure.is_some(),
-            };
-            if !settings_present {
+            if !self.has_settings(c.cloud) {
                 e.push(format!(
                     "{}: {:?} clusters need a [{}] section (state backend and account settings)",
                     at("cloud"),
@@ -286,25 +293,20 @@ impl Platform {
                 }
             }
         }
-        for (i, l) in self.links.iter().enumerate() {
-            let find = |n: &str| self.clusters.iter().find(|c| c.name == n);
-            for (j, n) in l.between.iter().enumerate() {
-                if find(n).is_none() {
-                    e.push(format!(
-                        "links[{i}].between[{j}]: no cluster is named {n:?}"
-                    ));
-                }
-            }
-            if let (Some(a), Some(b)) = (find(&l.between[0]), find(&l.between[1]))
-                && a.cloud == b.cloud
-            {
-                e.push(format!(
-                    "links[{i}].between: {:?} and {:?} are both on {}; links join clusters in different clouds",
-                    a.name,
-                    b.name,
-                    a.cloud.as_str()
-                ));
-            }
+        if let Some(l) = &self.links {
+            e.extend(l.problems(self));
+        }
+        if let Some(lb) = &self.global_lb {
+            e.extend(lb.problems(self));
+        }
+        if let Some(c) = self.global.state
+            && !self.has_settings(c)
+        {
+            e.push(format!(
+                "global.state: {:?} needs a [{}] section (its state backend keeps the global state)",
+                c.as_str(),
+                c.as_str()
+            ));
         }
         if self.mesh.enabled {
             match &self.mesh.trust_domain {
@@ -328,6 +330,58 @@ impl Platform {
     pub fn clusters_on(&self, cloud: Cloud) -> impl Iterator<Item = &Cluster> {
         self.clusters.iter().filter(move |c| c.cloud == cloud)
     }
+
+    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+        self.clusters.iter().find(|c| c.name == name)
+    }
+
+    /// Whether the description has the `[aws]` / `[gcp]` / `[azure]` section of `cloud`.
+    pub fn has_settings(&self, cloud: Cloud) -> bool {
+        match cloud {
+            Cloud::Aws => self.aws.is_some(),
+            Cloud::Gcp => self.gcp.is_some(),
+            Cloud::Azure => self.azure.is_some(),
+        }
+    }
+
+    /// Whether `environments/global` exists: links, a mesh or a global hostname.
+    pub fn has_global(&self) -> bool {
+        self.links.is_some() || self.mesh.enabled || self.global_lb.is_some()
+    }
+
+    /// The cloud whose state backend keeps `environments/global`'s state.
+    pub fn global_state_cloud(&self) -> Option<Cloud> {
+        self.global
+            .state
+            .or_else(|| self.clouds().into_iter().find(|c| self.has_settings(*c)))
+    }
+
+    /// The clusters whose networks get a VPN gateway (none without `[links]`), in cluster order.
+    pub fn vpn_sites(&self) -> Vec<&Cluster> {
+        self.links
+            .as_ref()
+            .map(|l| l.sites(self))
+            .unwrap_or_default()
+    }
+
+    pub fn is_vpn_site(&self, cluster: &str) -> bool {
+        self.vpn_sites().iter().any(|c| c.name == cluster)
+    }
+}
+
+/// Checks shared by the sections: a DNS-style name (`app.example.com`).
+pub(crate) fn valid_hostname(h: &str) -> bool {
+    let h = h.trim_end_matches('.');
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').count() >= 2
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 #[cfg(test)]
