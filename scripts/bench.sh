@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark the provider against hashicorp/null and Terraform's built-in terraform_data, print a
-# Markdown report and write it to docs/benchmarks.md. `make bench` runs this.
+# Markdown report and write it to docs/benchmarks.md; then count API calls per refresh of VPN
+# connections (docs/benchmarks-vpn.md). `make bench` runs this.
 #
 #   bash scripts/bench.sh [--runs N] [--count N] [--terraform 1.15.5|1.0.3]
 #
@@ -35,5 +36,11 @@ pkgs = json.load(sys.stdin)["packages"]
 print(next(p["version"] for p in pkgs if p["name"] == "terraform-provider-multicloud"))' <<<"$METADATA")"
 PROVIDER_BIN="$TARGET_DIR/release/terraform-provider-multicloud"
 
-exec "$PYTHON" "$BENCH_PY" --root "$ROOT" --provider-bin "$PROVIDER_BIN" \
+"$PYTHON" "$BENCH_PY" --root "$ROOT" --provider-bin "$PROVIDER_BIN" \
   --provider-version "$PROVIDER_VERSION" --started-at "$STARTED_AT" "$@"
+
+# Calls per refresh of VPN connections (N = 1, 10, 100), against moto and the GCP emulator; it
+# needs boto3, which moto brought into the tools venv. Written to docs/benchmarks-vpn.md.
+say "VPN refresh: API calls for N = 1, 10, 100 connections"
+HOME="$(mktemp -d)" "$ROOT/.tools/venv/bin/python" "$ROOT/scripts/lib/bench_vpn.py" \
+  --root "$ROOT" --provider-bin "$PROVIDER_BIN"

@@ -457,3 +457,43 @@ fn bad_inputs_fail_at_plan(tf: Tf) {
     assert_eq!(c.gcp.as_ref().unwrap().object_count(), 0);
 }
 both_versions!(bad_inputs_fail_at_plan);
+
+/// Azure gateways take half an hour: progress is logged while waiting, and a `timeouts` block
+/// bounds the wait. A timed-out create keeps the gateway (tainted) so destroy removes it.
+fn azure_gateway_honours_timeouts(tf: Tf) {
+    let Some(az) = AzureEmulator::start_with(&["--op-polls", "40"]) else {
+        return;
+    };
+    let c = Clouds {
+        moto: None,
+        gcp: None,
+        azure: Some(az),
+    };
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let slow = format!(
+        "{REQUIRED_PROVIDERS}\n{}\n{}",
+        c.provider(),
+        c.gateway("azure")
+            .replace("asn               = 65020\n", "asn               = 65020\n  }\n  timeouts {\n    create = \"1s\"\n")
+    );
+    let w = Workdir::new(tf, Install::Mirror, &slow)
+        .env("MULTICLOUD_AZURE_POLL_MS", "50")
+        .env("TF_LOG_PROVIDER", "INFO")
+        .env("TF_LOG_PATH", log.path().to_str().unwrap());
+    w.init();
+    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("virtualNetworkGateways/azure-site"), "{text}");
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(logged.contains("InProgress"), "no progress lines in the provider log");
+    let gw = w
+        .resources()
+        .into_iter()
+        .find(|r| r["address"] == "multicloud_vpn_gateway.azure")
+        .expect("the timed-out gateway is kept in state");
+    assert_eq!(gw["tainted"], true, "{gw}");
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let left = c.leftovers();
+    assert!(left.is_empty(), "{left:#?}");
+}
+both_versions!(azure_gateway_honours_timeouts);

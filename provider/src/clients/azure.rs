@@ -339,18 +339,31 @@ impl Network {
         custom_apipa: [Vec<String>; 2],
     ) -> Res<VnetGateway> {
         let path = self.path(rg, VGW, name)?;
-        let mut current = self.call(Method::GET, &path, None).await?;
-        let state = provisioning_state(&current.body);
-        if !matches!(state, "" | "Succeeded") && !is_failed(state) {
-            self.wait(&path, &current, false).await?;
-            current = self.call(Method::GET, &path, None).await?;
-        }
+        let current = self.settled(&path).await?;
         let body = with_custom_apipa(current.body, &custom_apipa)?;
         Ok(parse_gateway(&self.put(&path, &body).await?))
     }
 
+    /// The resource once no operation runs on it (ARM answers 409 to any change meanwhile).
+    async fn settled(&self, path: &str) -> Res<Reply> {
+        let current = self.call(Method::GET, path, None).await?;
+        let state = provisioning_state(&current.body);
+        if matches!(state, "" | "Succeeded") || is_failed(state) {
+            return Ok(current);
+        }
+        self.wait(path, &current, false).await?;
+        self.call(Method::GET, path, None).await
+    }
+
+    /// Deletes the gateway, first letting an operation still running on it (an interrupted
+    /// create, say) finish, since ARM refuses the delete until then.
     pub async fn delete_vnet_gateway(&self, rg: &str, name: &str) -> Res<()> {
-        self.delete(self.path(rg, VGW, name)?).await
+        let path = self.path(rg, VGW, name)?;
+        match self.settled(&path).await {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other?,
+        };
+        self.delete(path).await
     }
 
     pub async fn put_local_gateway(

@@ -536,6 +536,12 @@ impl Compute {
         Ok(found.as_ref().map(read_gateway))
     }
 
+    /// Every HA VPN gateway in the region (follows `nextPageToken`): one call for many reads.
+    pub async fn list_vpn_gateways(&self, region: &str) -> Result<Vec<VpnGateway>, GcpError> {
+        let all = self.list(Scope::Region(region), "vpnGateways", None).await?;
+        Ok(all.iter().map(read_gateway).collect())
+    }
+
     pub async fn delete_vpn_gateway(&self, region: &str, name: &str) -> Result<(), GcpError> {
         self.delete(Scope::Region(region), "vpnGateways", name)
             .await

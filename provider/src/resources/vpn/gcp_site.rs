@@ -15,7 +15,9 @@ use super::clients;
 use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
 use super::side::{CloudIds, SideJob, TunnelReport, api_error};
 use crate::ProviderConfig;
-use crate::clients::gcp::{BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnTunnel};
+use crate::clients::gcp::{
+    BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
+};
 
 pub struct SiteFacts {
     pub id: String,
@@ -103,6 +105,8 @@ pub async fn create_gateway(
                 .into(),
             )
         })?;
+    GATEWAYS.forget(&scope(project, region));
+    ROUTERS.forget(&scope(project, region));
     Ok(SiteFacts {
         id,
         asn,
@@ -110,32 +114,45 @@ pub async fn create_gateway(
     })
 }
 
-/// None when the gateway or its router is gone: the next apply re-creates the site.
+/// None when the gateway or its router is gone: the next apply re-creates the site. Reads share
+/// one list of the region's gateways and routers with concurrent reads.
 pub async fn read_gateway(
     ctx: &Ctx<ProviderConfig>,
     gw: &Gateway,
 ) -> Result<Option<SiteFacts>, Diagnostics> {
     let (project, region, name) = parts(gw)?;
     let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let Some(g) = c
-        .get_vpn_gateway(region, name)
+    let sc = scope(project, region);
+    let gateways = GATEWAYS
+        .get(&sc, || async {
+            let all = c.list_vpn_gateways(region).await.map_err(|e| e.to_string())?;
+            Ok(all.into_iter().map(|g| (g.name.clone(), g)).collect())
+        })
         .await
-        .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
-    else {
-        return Ok(None);
-    };
-    let Some(r) = c
-        .get_router(region, &gcp_router_name(name))
-        .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-    else {
+        .map_err(|e| api_error("Cannot list HA VPN gateways", e))?;
+    let routers = routers_of(&c, &sc, region).await?;
+    let (Some(g), Some(r)) = (gateways.get(name), routers.get(&gcp_router_name(name))) else {
         return Ok(None);
     };
     Ok(Some(SiteFacts {
         id: gateway_id(project, region, name),
         asn: i64::from(r.asn),
-        public_ips: g.interface_ips,
+        public_ips: g.interface_ips.clone(),
     }))
+}
+
+async fn routers_of(
+    c: &Compute,
+    sc: &str,
+    region: &str,
+) -> Result<Arc<HashMap<String, Router>>, Diagnostics> {
+    ROUTERS
+        .get(sc, || async {
+            let all = c.list_routers(region).await.map_err(|e| e.to_string())?;
+            Ok(all.into_iter().map(|r| (r.name.clone(), r)).collect())
+        })
+        .await
+        .map_err(|e| api_error("Cannot list Cloud Routers", e))
 }
 
 /// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
@@ -147,6 +164,8 @@ pub async fn delete_gateway(
 ) -> Result<(), Diagnostics> {
     let (project, region, name) = parts(gw)?;
     let c = clients::compute(ctx, project, timeout)?;
+    GATEWAYS.forget(&scope(project, region));
+    ROUTERS.forget(&scope(project, region));
     tracing::info!(name, "deleting GCP Cloud Router and HA VPN gateway");
     c.delete_router(region, &gcp_router_name(name))
         .await
@@ -172,6 +191,8 @@ fn peer_name(conn: &str, i: usize) -> String {
 }
 
 static TUNNELS: LazyLock<Snapshots<HashMap<String, VpnTunnel>>> = LazyLock::new(Snapshots::default);
+static GATEWAYS: LazyLock<Snapshots<HashMap<String, VpnGateway>>> =
+    LazyLock::new(Snapshots::default);
 static ROUTERS: LazyLock<Snapshots<HashMap<String, Router>>> = LazyLock::new(Snapshots::default);
 static ROUTER_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
     LazyLock::new(Default::default);
@@ -375,13 +396,7 @@ pub async fn observe(
         })
         .await
         .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
-    let routers = ROUTERS
-        .get(&sc, || async {
-            let all = c.list_routers(region).await.map_err(|e| e.to_string())?;
-            Ok(all.into_iter().map(|r| (r.name.clone(), r)).collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list Cloud Routers", e))?;
+    let routers = routers_of(&c, &sc, region).await?;
     let router = routers.get(&gcp_router_name(gw_name));
     let wanted = router.map(|r| desired_router(r, job));
     let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
