@@ -439,7 +439,7 @@ fn bad_inputs_fail_at_plan(tf: Tf) {
         // words must not repeat the key.
         let words: String = text
             .lines()
-            .filter(|l| !l.trim_start().split(':').next().is_some_and(|n| n.parse::<u32>().is_ok()))
+            .filter(|l| l.trim_start().split(':').next().is_none_or(|n| n.parse::<u32>().is_err()))
             .collect();
         assert!(!words.contains("0abcdefgh"), "the key was echoed: {text}");
     }

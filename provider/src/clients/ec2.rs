@@ -454,6 +454,9 @@ impl Ec2 {
             .create_customer_gateway()
             .r#type(GatewayType::Ipsec1)
             .ip_address(ip)
+            // AWS answers an identical request (type, address, ASN) with the existing gateway;
+            // a device name unique to this piece keeps two connections from sharing one.
+            .device_name(piece)
             .tag_specifications(tags(ResourceType::CustomerGateway, name, piece));
         // BgpAsn is a 32-bit signed field; ASNs beyond it go in BgpAsnExtended.
         req = match i32::try_from(asn) {

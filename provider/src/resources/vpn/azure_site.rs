@@ -111,7 +111,6 @@ pub async fn create_gateway(
             )
         })?;
     // Static public IPs get their address when the gateway uses them.
-    let mut ips = ips;
     for (i, pip) in azure_public_ip_names(&name).iter().enumerate() {
         if ips[i].is_empty()
             && let Ok(Some(p)) = net.get_public_ip(rg(s), pip).await
