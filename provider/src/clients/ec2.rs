@@ -346,6 +346,30 @@ impl Ec2 {
         }))
     }
 
+    /// The live VGW tagged `piece`, if an earlier attempt made one.
+    pub async fn find_vpn_gateway(&self, piece: &str) -> Result<Option<VpnGateway>, Ec2Error> {
+        tracing::debug!(operation = "DescribeVpnGateways", piece, "ec2 call");
+        let out = self
+            .client
+            .describe_vpn_gateways()
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{PIECE_TAG}"))
+                    .values(piece)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let live = out.vpn_gateways().iter().find(|g| {
+            !matches!(g.state().map(|s| s.as_str()), Some("deleted" | "deleting"))
+        });
+        match live.and_then(|g| g.vpn_gateway_id()) {
+            Some(id) => self.get_vpn_gateway(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Attaches a VGW to a VPC and waits until the attachment is reported.
     pub async fn attach_vpn_gateway(&self, id: &str, vpc_id: &str) -> Result<(), Ec2Error> {
         tracing::debug!(operation = "AttachVpnGateway", id, vpc_id, "ec2 call");

@@ -53,17 +53,24 @@ pub async fn create_gateway(
     let asn = s
         .amazon_side_asn
         .unwrap_or(super::rules::AWS_DEFAULT_ASN as i64);
-    tracing::info!(name, "creating AWS virtual private gateway");
-    let vgw = ec2
-        .create_vpn_gateway(asn as u32, &name, &format!("gateway/{name}"))
+    let piece = format!("gateway/{name}");
+    // A VGW left by an interrupted create, or one detached out of band, is taken back rather
+    // than orphaned next to a new one.
+    let existing = ec2
+        .find_vpn_gateway(&piece)
         .await
-        .map_err(|e| {
-            (
-                None,
-                api_error("Cannot create the virtual private gateway", e),
-            )
-        })?;
-    if let Some(vpc) = &s.vpc_id {
+        .map_err(|e| (None, api_error("Cannot look up virtual private gateways", e)))?
+        .filter(|g| g.asn.is_none_or(|a| i64::from(a) == asn));
+    let vgw = match existing {
+        Some(g) => g,
+        None => {
+            tracing::info!(name, "creating AWS virtual private gateway");
+            ec2.create_vpn_gateway(asn as u32, &name, &piece)
+                .await
+                .map_err(|e| (None, api_error("Cannot create the virtual private gateway", e)))?
+        }
+    };
+    if let Some(vpc) = s.vpc_id.as_ref().filter(|v| vgw.vpc_id.as_ref() != Some(*v)) {
         ec2.attach_vpn_gateway(&vgw.id, vpc).await.map_err(|e| {
             (
                 Some(vgw.id.clone()),
