@@ -170,6 +170,21 @@ fn tags(kind: ResourceType, name: &str, piece: &str) -> TagSpecification {
         .build()
 }
 
+/// Deleting what is already gone is success.
+fn gone_is_fine<T>(r: Result<T, Ec2Error>) -> Result<(), Ec2Error> {
+    match r {
+        Err(e) if !e.is_not_found() => Err(e),
+        _ => Ok(()),
+    }
+}
+
+fn piece_filter(piece: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{PIECE_TAG}"))
+        .values(piece)
+        .build()
+}
+
 fn piece_of(tags: &[Tag]) -> Option<String> {
     tags.iter()
         .find(|t| t.key() == Some(PIECE_TAG))
@@ -352,18 +367,14 @@ impl Ec2 {
         let out = self
             .client
             .describe_vpn_gateways()
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{PIECE_TAG}"))
-                    .values(piece)
-                    .build(),
-            )
+            .filters(piece_filter(piece))
             .send()
             .await
             .map_err(sdk_error)?;
-        let live = out.vpn_gateways().iter().find(|g| {
-            !matches!(g.state().map(|s| s.as_str()), Some("deleted" | "deleting"))
-        });
+        let live = out
+            .vpn_gateways()
+            .iter()
+            .find(|g| !matches!(g.state().map(|s| s.as_str()), Some("deleted" | "deleting")));
         match live.and_then(|g| g.vpn_gateway_id()) {
             Some(id) => self.get_vpn_gateway(id).await,
             None => Ok(None),
@@ -416,18 +427,14 @@ impl Ec2 {
             }
         }
         tracing::debug!(operation = "DeleteVpnGateway", id, "ec2 call");
-        match self
-            .client
-            .delete_vpn_gateway()
-            .vpn_gateway_id(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e),
-        }
+        gone_is_fine(
+            self.client
+                .delete_vpn_gateway()
+                .vpn_gateway_id(id)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )
     }
 
     pub async fn get_transit_gateway(&self, id: &str) -> Result<Option<TransitGateway>, Ec2Error> {
@@ -537,12 +544,7 @@ impl Ec2 {
         let out = self
             .client
             .describe_customer_gateways()
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{PIECE_TAG}"))
-                    .values(piece)
-                    .build(),
-            )
+            .filters(piece_filter(piece))
             .send()
             .await
             .map_err(sdk_error)?;
@@ -555,18 +557,14 @@ impl Ec2 {
 
     pub async fn delete_customer_gateway(&self, id: &str) -> Result<(), Ec2Error> {
         tracing::debug!(operation = "DeleteCustomerGateway", id, "ec2 call");
-        match self
-            .client
-            .delete_customer_gateway()
-            .customer_gateway_id(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e),
-        }
+        gone_is_fine(
+            self.client
+                .delete_customer_gateway()
+                .customer_gateway_id(id)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )
     }
 
     // --- VPN connections ---------------------------------------------------------------------
@@ -726,12 +724,7 @@ impl Ec2 {
         let out = self
             .client
             .describe_vpn_connections()
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{PIECE_TAG}"))
-                    .values(piece)
-                    .build(),
-            )
+            .filters(piece_filter(piece))
             .send()
             .await
             .map_err(sdk_error)?;

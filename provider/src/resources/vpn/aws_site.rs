@@ -59,7 +59,12 @@ pub async fn create_gateway(
     let existing = ec2
         .find_vpn_gateway(&piece)
         .await
-        .map_err(|e| (None, api_error("Cannot look up virtual private gateways", e)))?
+        .map_err(|e| {
+            (
+                None,
+                api_error("Cannot look up virtual private gateways", e),
+            )
+        })?
         .filter(|g| g.asn.is_none_or(|a| i64::from(a) == asn));
     let vgw = match existing {
         Some(g) => g,
@@ -67,10 +72,19 @@ pub async fn create_gateway(
             tracing::info!(name, "creating AWS virtual private gateway");
             ec2.create_vpn_gateway(asn as u32, &name, &piece)
                 .await
-                .map_err(|e| (None, api_error("Cannot create the virtual private gateway", e)))?
+                .map_err(|e| {
+                    (
+                        None,
+                        api_error("Cannot create the virtual private gateway", e),
+                    )
+                })?
         }
     };
-    if let Some(vpc) = s.vpc_id.as_ref().filter(|v| vgw.vpc_id.as_ref() != Some(*v)) {
+    if let Some(vpc) = s
+        .vpc_id
+        .as_ref()
+        .filter(|v| vgw.vpc_id.as_ref() != Some(*v))
+    {
         ec2.attach_vpn_gateway(&vgw.id, vpc).await.map_err(|e| {
             (
                 Some(vgw.id.clone()),

@@ -4,12 +4,12 @@
 //! Gateway operations take Azure 30+ minutes: the client logs progress and honours the timeout.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
-use super::batch::Snapshots;
+use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
 use super::side::{CloudIds, SideJob, TunnelReport, api_error};
@@ -192,17 +192,7 @@ fn connection_name(conn: &str, i: usize) -> String {
 
 static CONNECTIONS: LazyLock<Snapshots<HashMap<String, Connection>>> =
     LazyLock::new(Snapshots::default);
-static GATEWAY_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
-    LazyLock::new(Default::default);
-
-fn gateway_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
-    GATEWAY_LOCKS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(key.to_string())
-        .or_default()
-        .clone()
-}
+static GATEWAY_LOCKS: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
 
 fn scope(s: &AzureSite) -> String {
     format!(
@@ -269,6 +259,44 @@ fn custom_bgp(g: &VnetGateway, instance: usize, ip: &str) -> Vec<(String, String
         .unwrap_or_default()
 }
 
+/// Adds (or removes) this connection's custom APIPA addresses on the gateway, leaving other
+/// connections' alone; returns the gateway as it then is, None when it is gone.
+async fn sync_apipa(
+    net: &Network,
+    s: &AzureSite,
+    gw_name: &str,
+    job: &SideJob,
+    add: bool,
+) -> Result<Option<VnetGateway>, Diagnostics> {
+    let lock = GATEWAY_LOCKS.get(&format!("{}/{gw_name}", scope(s)));
+    let _held = lock.lock().await;
+    let Some(g) = net
+        .get_vnet_gateway(rg(s), gw_name)
+        .await
+        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+    else {
+        return Ok(None);
+    };
+    let want = apipa_with(&g, job, add);
+    let have: Vec<Vec<String>> = g
+        .ip_configs
+        .iter()
+        .map(|c| c.custom_apipa.clone())
+        .collect();
+    if have == want.to_vec() {
+        return Ok(Some(g));
+    }
+    tracing::info!(
+        gateway = gw_name,
+        add,
+        "updating the gateway's custom APIPA BGP addresses (a gateway update takes Azure several minutes)"
+    );
+    net.set_gateway_custom_apipa(rg(s), gw_name, want)
+        .await
+        .map(Some)
+        .map_err(|e| api_error("Cannot update the gateway's APIPA BGP addresses", e))
+}
+
 /// Custom APIPA addresses on the gateway → local network gateways → connections.
 pub async fn ensure(
     ctx: &Ctx<ProviderConfig>,
@@ -290,37 +318,14 @@ async fn ensure_with(
 ) -> Result<(), Diagnostics> {
     let gw_name = job.gateway.name.clone().unwrap_or_default();
     let location = s.location.clone().unwrap_or_default();
-    let g = {
-        let lock = gateway_lock(&format!("{}/{gw_name}", scope(s)));
-        let _held = lock.lock().await;
-        let g = net
-            .get_vnet_gateway(rg(s), &gw_name)
-            .await
-            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    "Virtual network gateway not found",
-                    format!("{gw_name} does not exist; apply the gateway again."),
-                )
-            })?;
-        let want = apipa_with(&g, job, true);
-        let have: Vec<Vec<String>> = g
-            .ip_configs
-            .iter()
-            .map(|c| c.custom_apipa.clone())
-            .collect();
-        if have != want.to_vec() {
-            tracing::info!(
-                gateway = gw_name,
-                "adding custom APIPA BGP addresses to the gateway (a gateway update takes Azure several minutes)"
-            );
-            net.set_gateway_custom_apipa(rg(s), &gw_name, want)
-                .await
-                .map_err(|e| api_error("Cannot set the gateway's APIPA BGP addresses", e))?
-        } else {
-            g
-        }
-    };
+    let g = sync_apipa(net, s, &gw_name, job, true)
+        .await?
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Virtual network gateway not found",
+                format!("{gw_name} does not exist; apply the gateway again."),
+            )
+        })?;
     ids.insert("azure.gateway_apipa".into(), gw_name.clone());
 
     for (i, t) in job.tunnels.iter().enumerate() {
@@ -450,29 +455,7 @@ pub async fn remove(
         }
     }
     if let Some(gw_name) = ids.get("azure.gateway_apipa").cloned() {
-        let lock = gateway_lock(&format!("{}/{gw_name}", scope(s)));
-        let _held = lock.lock().await;
-        if let Some(g) = net
-            .get_vnet_gateway(rg(s), &gw_name)
-            .await
-            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
-        {
-            let want = apipa_with(&g, job, false);
-            let have: Vec<Vec<String>> = g
-                .ip_configs
-                .iter()
-                .map(|c| c.custom_apipa.clone())
-                .collect();
-            if have != want.to_vec() {
-                tracing::info!(
-                    gateway = gw_name,
-                    "removing this connection's APIPA BGP addresses"
-                );
-                net.set_gateway_custom_apipa(rg(s), &gw_name, want)
-                    .await
-                    .map_err(|e| api_error("Cannot update the gateway's APIPA BGP addresses", e))?;
-            }
-        }
+        sync_apipa(&net, s, &gw_name, job, false).await?;
         ids.remove("azure.gateway_apipa");
     }
     CONNECTIONS.forget(&scope(s));

@@ -72,6 +72,24 @@ impl<T: Send + Sync> Snapshots<T> {
     }
 }
 
+/// One async lock per key (a Cloud Router, an Azure gateway): connections sharing it edit it by
+/// read-modify-write, which must not interleave within this process.
+#[derive(Default)]
+pub struct KeyedLocks {
+    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyedLocks {
+    pub fn get(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.to_string())
+            .or_default()
+            .clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

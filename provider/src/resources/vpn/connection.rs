@@ -168,33 +168,39 @@ fn planned_tunnels(layout: &[TunnelLayout], a: &Gateway, b: &Gateway) -> Value {
 /// Wherever `planned` is known it wins (Terraform requires applied values to match the plan);
 /// unknown parts come from `actual`.
 fn fill_unknowns(planned: &Value, actual: &Value) -> Value {
+    let members = |p: &std::collections::BTreeMap<String, Value>,
+                   a: &std::collections::BTreeMap<String, Value>| {
+        p.iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    fill_unknowns(v, a.get(k).unwrap_or(&Value::Null)),
+                )
+            })
+            .collect()
+    };
     match (planned, actual) {
         (Value::Unknown, a) => a.clone(),
-        (Value::Object(p), Value::Object(a)) => Value::Object(
-            p.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        fill_unknowns(v, a.get(k).unwrap_or(&Value::Null)),
-                    )
-                })
-                .collect(),
-        ),
+        (Value::Object(p), Value::Object(a)) => Value::Object(members(p, a)),
+        (Value::Map(p), Value::Map(a)) => Value::Map(members(p, a)),
         (Value::List(p), Value::List(a)) if p.len() == a.len() => {
             Value::List(p.iter().zip(a).map(|(p, a)| fill_unknowns(p, a)).collect())
         }
-        (Value::Map(p), Value::Map(a)) => Value::Map(
-            p.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        fill_unknowns(v, a.get(k).unwrap_or(&Value::Null)),
-                    )
-                })
-                .collect(),
-        ),
         (p, _) => p.clone(),
     }
+}
+
+/// Each side's outside address per tunnel, as the state recorded them.
+fn recorded_ips(tunnels: &[TunnelState]) -> (Vec<String>, Vec<String>) {
+    tunnels
+        .iter()
+        .map(|t| {
+            (
+                t.a_outside_ip.clone().unwrap_or_default(),
+                t.b_outside_ip.clone().unwrap_or_default(),
+            )
+        })
+        .unzip()
 }
 
 /// Everything an apply needs, decoded and checked once.
@@ -599,14 +605,7 @@ impl Resource<ProviderConfig> for VpnConnection {
         let ids = s.cloud_ids.clone().unwrap_or_default();
         let prior_tunnels = s.tunnels.clone().unwrap_or_default();
         let w = work(s)?;
-        let a_ips: Vec<String> = prior_tunnels
-            .iter()
-            .map(|t| t.a_outside_ip.clone().unwrap_or_default())
-            .collect();
-        let b_ips: Vec<String> = prior_tunnels
-            .iter()
-            .map(|t| t.b_outside_ip.clone().unwrap_or_default())
-            .collect();
+        let (a_ips, b_ips) = recorded_ips(&prior_tunnels);
         let (ja, jb) = w.jobs_from(&a_ips, &b_ips, Duration::from_secs(60));
         let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
         let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
@@ -648,14 +647,7 @@ impl Resource<ProviderConfig> for VpnConnection {
         let prior_tunnels = s.tunnels.clone().unwrap_or_default();
         let w = work(s)?;
         let timeout = w.timeout(false);
-        let a_ips: Vec<String> = prior_tunnels
-            .iter()
-            .map(|t| t.a_outside_ip.clone().unwrap_or_default())
-            .collect();
-        let b_ips: Vec<String> = prior_tunnels
-            .iter()
-            .map(|t| t.b_outside_ip.clone().unwrap_or_default())
-            .collect();
+        let (a_ips, b_ips) = recorded_ips(&prior_tunnels);
         let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
         let order = |c: Cloud| match c {
             Cloud::Gcp => 0,

@@ -5,12 +5,12 @@
 //! edits).
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
-use super::batch::Snapshots;
+use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
 use super::side::{CloudIds, SideJob, TunnelReport, api_error};
@@ -125,7 +125,10 @@ pub async fn read_gateway(
     let sc = scope(project, region);
     let gateways = GATEWAYS
         .get(&sc, || async {
-            let all = c.list_vpn_gateways(region).await.map_err(|e| e.to_string())?;
+            let all = c
+                .list_vpn_gateways(region)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(all.into_iter().map(|g| (g.name.clone(), g)).collect())
         })
         .await
@@ -194,17 +197,7 @@ static TUNNELS: LazyLock<Snapshots<HashMap<String, VpnTunnel>>> = LazyLock::new(
 static GATEWAYS: LazyLock<Snapshots<HashMap<String, VpnGateway>>> =
     LazyLock::new(Snapshots::default);
 static ROUTERS: LazyLock<Snapshots<HashMap<String, Router>>> = LazyLock::new(Snapshots::default);
-static ROUTER_LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
-    LazyLock::new(Default::default);
-
-fn router_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
-    ROUTER_LOCKS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(key.to_string())
-        .or_default()
-        .clone()
-}
+static ROUTER_LOCKS: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
 
 fn scope(project: &str, region: &str) -> String {
     format!("{project}/{region}")
@@ -353,7 +346,7 @@ async fn ensure_with(
     }
 
     let router = gcp_router_name(gw_name);
-    let lock = router_lock(&format!("{}/{region}/{router}", c.project()));
+    let lock = ROUTER_LOCKS.get(&format!("{}/{region}/{router}", c.project()));
     let _held = lock.lock().await;
     let current = c
         .get_router(region, &router)
@@ -437,7 +430,7 @@ pub async fn remove(
     let c = clients::compute(ctx, project, job.timeout)?;
     let router = gcp_router_name(gw_name);
     {
-        let lock = router_lock(&format!("{project}/{region}/{router}"));
+        let lock = ROUTER_LOCKS.get(&format!("{project}/{region}/{router}"));
         let _held = lock.lock().await;
         if let Some(current) = c
             .get_router(region, &router)
