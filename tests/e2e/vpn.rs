@@ -300,7 +300,10 @@ fn scenario(tf: Tf, a: &str, b: &str) {
     w.assert_plan_empty();
     // Provider logs at TRACE name what is built, never a key.
     let logged = std::fs::read_to_string(log.path()).unwrap();
-    assert!(logged.contains("building VPN connection"), "provider log lines missing");
+    assert!(
+        logged.contains("building VPN connection"),
+        "provider log lines missing"
+    );
     for k in &psks {
         assert!(!logged.contains(k), "a pre-shared key reached the log");
     }
@@ -316,6 +319,24 @@ fn scenario(tf: Tf, a: &str, b: &str) {
     let repaired = w.state_of(LINK);
     assert!(tunnels(&repaired).iter().all(|t| t["in_sync"] == true));
     check_clouds(&c, a, b, &repaired);
+
+    // New advertisements change only the BGP sessions, in place.
+    if let Some(g) = &c.gcp {
+        w.write(
+            "main.tf",
+            &c.config(a, b, "  advertised_routes = [\"10.20.0.0/16\"]\n"),
+        );
+        let change = w.planned_change(LINK);
+        assert_eq!(change["actions"], serde_json::json!(["update"]), "{change}");
+        assert_eq!(change["before"]["tunnels"], change["after"]["tunnels"]);
+        w.apply();
+        w.assert_plan_empty();
+        let router = &g.state()["routers"][0];
+        for p in router["bgpPeers"].as_array().unwrap() {
+            assert_eq!(p["advertiseMode"], "CUSTOM", "{p}");
+            assert_eq!(p["advertisedIpRanges"][0]["range"], "10.20.0.0/16", "{p}");
+        }
+    }
 
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(w.resources().is_empty());
@@ -349,23 +370,43 @@ fn failed_create_is_cleaned_up(tf: Tf) {
         "operation_error": {"code": "QUOTA_EXCEEDED", "message": "Quota 'VPN_TUNNELS' exceeded. Limit: 2.0 in region us-central1."}
     }));
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert!(text.contains("QUOTA_EXCEEDED") || text.contains("Quota"), "{text}");
+    assert!(
+        text.contains("QUOTA_EXCEEDED") || text.contains("Quota"),
+        "{text}"
+    );
     let res = w.resources();
-    let link = res.iter().find(|r| r["address"] == LINK).expect("partial state kept");
+    let link = res
+        .iter()
+        .find(|r| r["address"] == LINK)
+        .expect("partial state kept");
     assert_eq!(link["tainted"], true, "{link}");
-    let ids = link["values"]["cloud_ids"].as_object().expect("cloud_ids recorded");
-    assert!(ids.contains_key("aws.vpn_connection.1") && ids.contains_key("gcp.external_gateway"), "{ids:?}");
+    let ids = link["values"]["cloud_ids"]
+        .as_object()
+        .expect("cloud_ids recorded");
+    assert!(
+        ids.contains_key("aws.vpn_connection.1") && ids.contains_key("gcp.external_gateway"),
+        "{ids:?}"
+    );
 
     // The next apply replaces the tainted object: its AWS pieces are removed first.
     let out = w.apply();
-    assert!(out.contains("multicloud_vpn_connection.link: Destruction complete"), "{out}");
+    assert!(
+        out.contains("multicloud_vpn_connection.link: Destruction complete"),
+        "{out}"
+    );
     w.assert_plan_empty();
     let (m, _) = c.moto.as_ref().unwrap();
     let vpns = rt().block_on(async {
-        let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1")).await.unwrap();
+        let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1"))
+            .await
+            .unwrap();
         ec2.list_tagged_vpn_connections().await.unwrap()
     });
-    assert_eq!(vpns.len(), 2, "the failed attempt's AWS connections were not removed: {vpns:?}");
+    assert_eq!(
+        vpns.len(),
+        2,
+        "the failed attempt's AWS connections were not removed: {vpns:?}"
+    );
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     let left = c.leftovers();
     assert!(left.is_empty(), "{left:#?}");
@@ -395,7 +436,10 @@ fn gateway_gone_means_recreate(tf: Tf) {
             .map(|r| r["change"]["actions"].clone())
             .unwrap_or(J::Null)
     };
-    assert_eq!(actions("multicloud_vpn_gateway.gcp"), serde_json::json!(["create"]));
+    assert_eq!(
+        actions("multicloud_vpn_gateway.gcp"),
+        serde_json::json!(["create"])
+    );
     let link = actions(LINK);
     assert!(link == serde_json::json!(["delete", "create"]), "{link}");
     w.apply();
@@ -415,7 +459,11 @@ fn bad_inputs_fail_at_plan(tf: Tf) {
     };
     let cases: &[(&str, &str, &str)] = &[
         ("  psk = \"0abcdefgh\"\n", "psk", "starts with '0'"),
-        ("  tunnel_count = 3\n", "tunnel_count", "4 (high availability"),
+        (
+            "  tunnel_count = 3\n",
+            "tunnel_count",
+            "4 (high availability",
+        ),
         (
             "  inside_cidrs = [\"169.254.10.0/30\", \"169.254.1.0/30\", \"169.254.10.0/30\", \"169.254.20.1/30\"]\n",
             "inside_cidrs[1]",
@@ -426,7 +474,11 @@ fn bad_inputs_fail_at_plan(tf: Tf) {
             "inside_cidrs[2]",
             "each tunnel needs its own /30",
         ),
-        ("  inside_cidrs = [\"169.254.10.0/30\"]\n", "inside_cidrs", "1 CIDRs given for 4 tunnels"),
+        (
+            "  inside_cidrs = [\"169.254.10.0/30\"]\n",
+            "inside_cidrs",
+            "1 CIDRs given for 4 tunnels",
+        ),
     ];
     for (extra, path, why) in cases {
         let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", extra));
@@ -439,21 +491,33 @@ fn bad_inputs_fail_at_plan(tf: Tf) {
         // words must not repeat the key.
         let words: String = text
             .lines()
-            .filter(|l| l.trim_start().split(':').next().is_none_or(|n| n.parse::<u32>().is_err()))
+            .filter(|l| {
+                l.trim_start()
+                    .split(':')
+                    .next()
+                    .is_none_or(|n| n.parse::<u32>().is_err())
+            })
             .collect();
         assert!(!words.contains("0abcdefgh"), "the key was echoed: {text}");
     }
     // Gateway rules, and the pair's: same ASN on both sides.
-    let same_asn = c.config("aws", "gcp", "").replace("asn     = 65010", "asn     = 64512");
+    let same_asn = c
+        .config("aws", "gcp", "")
+        .replace("asn     = 65010", "asn     = 64512");
     let w = Workdir::new(tf, Install::Mirror, &same_asn);
     w.init();
     let text = w.fails(&["plan", "-input=false", "-no-color"]);
     assert!(text.contains("two different ASNs"), "{text}");
-    let bad_gcp_asn = c.config("aws", "gcp", "").replace("asn     = 65010", "asn     = 100");
+    let bad_gcp_asn = c
+        .config("aws", "gcp", "")
+        .replace("asn     = 65010", "asn     = 100");
     let w = Workdir::new(tf, Install::Mirror, &bad_gcp_asn);
     w.init();
     let text = w.fails(&["plan", "-input=false", "-no-color"]);
-    assert!(text.contains("gcp.asn") && text.contains("private ASN"), "{text}");
+    assert!(
+        text.contains("gcp.asn") && text.contains("private ASN"),
+        "{text}"
+    );
     assert_eq!(c.gcp.as_ref().unwrap().object_count(), 0);
 }
 both_versions!(bad_inputs_fail_at_plan);
@@ -473,8 +537,10 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     let slow = format!(
         "{REQUIRED_PROVIDERS}\n{}\n{}",
         c.provider(),
-        c.gateway("azure")
-            .replace("asn               = 65020\n", "asn               = 65020\n  }\n  timeouts {\n    create = \"1s\"\n")
+        c.gateway("azure").replace(
+            "asn               = 65020\n",
+            "asn               = 65020\n  }\n  timeouts {\n    create = \"1s\"\n"
+        )
     );
     let w = Workdir::new(tf, Install::Mirror, &slow)
         .env("MULTICLOUD_AZURE_POLL_MS", "50")
@@ -485,7 +551,10 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("virtualNetworkGateways/azure-site"), "{text}");
     let logged = std::fs::read_to_string(log.path()).unwrap();
-    assert!(logged.contains("InProgress"), "no progress lines in the provider log");
+    assert!(
+        logged.contains("InProgress"),
+        "no progress lines in the provider log"
+    );
     let gw = w
         .resources()
         .into_iter()

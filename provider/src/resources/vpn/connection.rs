@@ -550,12 +550,25 @@ impl Resource<ProviderConfig> for VpnConnection {
         let (Some(ca), Some(cb)) = (cloud_of(a), cloud_of(b)) else {
             return;
         };
+        // The framework flagged inside_cidrs because it was "known after apply" a moment ago;
+        // whether it really changes is decided here, once the CIDRs are planned.
+        let cidrs_path = Path::root().attr("inside_cidrs");
+        req.requires_replace.retain(|p| *p != cidrs_path);
         let replacing = !req.requires_replace.is_empty();
         let prior_kept = prior.as_ref().filter(|_| !replacing);
         let cidrs = inside_cidrs(&c, prior_kept, ca, cb);
+        let planned_cidrs: Vec<String> = cidrs.iter().map(|n| n.to_string()).collect();
+        if prior
+            .as_ref()
+            .is_some_and(|p| p.inside_cidrs.as_ref() != Some(&planned_cidrs))
+        {
+            req.requires_replace.push(cidrs_path);
+        }
+        let replacing = !req.requires_replace.is_empty();
+        let prior_kept = prior.as_ref().filter(|_| !replacing);
         req.planned.set_attr(
             "inside_cidrs",
-            Value::List(cidrs.iter().map(|n| Value::string(n.to_string())).collect()),
+            Value::List(planned_cidrs.into_iter().map(Value::string).collect()),
         );
         if let Some(k) = &c.psk {
             let n = cidrs.len();
