@@ -4,7 +4,11 @@
 #   2. terraform fmt -check          on the committed tree, with real Terraform 1.15.5
 #   3. init/validate/plan            every module and environment against the real aws/google/azurerm
 #                                    schemas (../shared/provider-schemas) and the real multicloud
-#                                    provider; SKIPPED (loudly) when ../shared is missing
+#                                    provider, freshly built here and installed in a filesystem mirror
+#                                    (modules/networking and environments/global plan their VPN, mesh
+#                                    and global-LB resources with it; global's remote states and
+#                                    ingress addresses are made-up stand-ins); SKIPPED (loudly) when
+#                                    ../shared is missing
 #   4. checkov                       on modules/, zero failed checks (skips carry their reason inline)
 # Exits non-zero on any failure. Installs checkov (PyPI) into .tools/checkov-venv once (stamp file).
 # Needs scripts/install-tools.sh to have run (Terraform).

@@ -183,6 +183,13 @@ pub fn for_map(k: &str, v: &str, coll: Expr, key: Expr, value: Expr) -> Expr {
         .into()
 }
 
+/// `{for v in coll : key => value}`
+pub fn for_obj(v: &str, coll: Expr, key: Expr, value: Expr) -> Expr {
+    ForExpr::new(ident(v), coll, value)
+        .with_key_expr(key)
+        .into()
+}
+
 /// `{for k, v in coll : key => value if cond}`
 pub fn for_map_if(k: &str, v: &str, coll: Expr, key: Expr, value: Expr, cond_expr: Expr) -> Expr {
     ForExpr::new(ident(v), coll, value)

@@ -12,6 +12,8 @@
 //!   `hcl-rs` does not align at all.
 //! - Empty nested blocks: `hcl-rs` writes the body's indentation between the braces
 //!   (`features {  }`); `terraform fmt` writes `features {}`.
+//! - Object `for` expressions: `hcl-rs` writes `{for k, v in x : k => v}`; hclwrite puts a space
+//!   inside every brace that is not empty (`{ for ... }`, and `} }` where two close on one line).
 //!
 //! Everything else (spacing inside lines, newlines) `hcl-rs` already writes the way `terraform fmt`
 //! does, which the tests prove by running the real `terraform fmt -check` over the generated tree.
@@ -169,9 +171,94 @@ fn empty_blocks(text: &str) -> String {
         .join("\n")
 }
 
-/// `terraform fmt`'s layout of `hcl-rs` output: empty blocks, [`indent`], then [`align`].
+/// What an opening character on the line opened (strings nest inside interpolations).
+#[derive(PartialEq)]
+enum Open {
+    Str,
+    Interp,
+    Brace,
+}
+
+/// Spaces inside non-empty braces that `hcl-rs` writes tight (`{for`, `}}`), as hclwrite spaces
+/// them. Braces of template interpolations (`${...}`, `%{...}`) and everything inside strings stay.
+fn brace_spaces(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            let chars: Vec<char> = line.chars().collect();
+            let mut out = String::with_capacity(line.len() + 4);
+            let mut stack: Vec<Open> = Vec::new();
+            let mut i = 0;
+            while i < chars.len() {
+                let c = chars[i];
+                let in_str = stack.last() == Some(&Open::Str);
+                if in_str {
+                    out.push(c);
+                    match c {
+                        '\\' => {
+                            if let Some(n) = chars.get(i + 1) {
+                                out.push(*n);
+                                i += 1;
+                            }
+                        }
+                        '"' => {
+                            stack.pop();
+                        }
+                        '$' | '%' if chars.get(i + 1) == Some(&c) => {
+                            out.push(c);
+                            i += 1;
+                        }
+                        '$' | '%' if chars.get(i + 1) == Some(&'{') => {
+                            out.push('{');
+                            stack.push(Open::Interp);
+                            i += 1;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                    continue;
+                }
+                match c {
+                    '#' => {
+                        out.extend(&chars[i..]);
+                        break;
+                    }
+                    '"' => {
+                        stack.push(Open::Str);
+                        out.push(c);
+                    }
+                    '{' => {
+                        stack.push(Open::Brace);
+                        out.push(c);
+                        if chars.get(i + 1).is_some_and(|n| !matches!(n, ' ' | '}')) {
+                            out.push(' ');
+                        }
+                    }
+                    '}' => {
+                        let closes = stack.pop();
+                        let lead = out.trim_start().is_empty();
+                        if closes != Some(Open::Interp)
+                            && !lead
+                            && !out.ends_with(' ')
+                            && !out.ends_with('{')
+                        {
+                            out.push(' ');
+                        }
+                        out.push(c);
+                    }
+                    _ => out.push(c),
+                }
+                i += 1;
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `terraform fmt`'s layout of `hcl-rs` output: brace spacing, empty blocks, [`indent`], then
+/// [`align`].
 pub fn layout(text: &str) -> String {
-    align(&indent(&empty_blocks(text)))
+    align(&indent(&empty_blocks(&brace_spaces(text))))
 }
 
 /// Aligns the `=` of runs of single-line assignments, as `terraform fmt` does.
@@ -236,6 +323,22 @@ mod tests {
             "provider \"x\" {\n  features {}\n}\n"
         );
         assert_eq!(layout("a = \"{  }\"\n"), "a = \"{  }\"\n");
+    }
+
+    #[test]
+    fn object_for_expressions_get_spaces_inside_their_braces() {
+        assert_eq!(
+            brace_spaces("x = {for k, v in m : k => \"${v}-{x}\"}"),
+            "x = { for k, v in m : k => \"${v}-{x}\" }"
+        );
+        assert_eq!(brace_spaces("  }}"), "  } }");
+        assert_eq!(brace_spaces("a = {}"), "a = {}");
+        assert_eq!(brace_spaces("a = { b = 1 }"), "a = { b = 1 }");
+        assert_eq!(
+            brace_spaces("a = \"%{if x}y%{endif}\""),
+            "a = \"%{if x}y%{endif}\""
+        );
+        assert_eq!(brace_spaces("# {comment}"), "# {comment}");
     }
 
     #[test]

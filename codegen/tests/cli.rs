@@ -84,4 +84,24 @@ fn a_bad_description_names_the_field_and_writes_nothing() {
     .expect("platform");
     let t = text(&codegen(dir.path(), &["generate"]));
     assert!(t.contains("colour"), "unknown field must be named: {t}");
+
+    // The cross-cloud sections are checked the same way: the field, and nothing written.
+    let bad = repo_platform()
+        .replace(
+            "topology     = \"full-mesh\"",
+            "topology     = \"hub-and-spoke\"",
+        )
+        .replace(
+            "policy               = \"latency\"",
+            "policy               = \"failover\"",
+        );
+    std::fs::write(dir.path().join("platform.toml"), bad).expect("platform");
+    let out = codegen(dir.path(), &["generate"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("platform.toml: links.hub:"), "{t}");
+    assert!(t.contains("platform.toml: global_lb.clusters:"), "{t}");
+    assert!(t.contains("nothing was written"), "{t}");
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();
+    assert_eq!(entries.len(), 1, "only platform.toml may exist");
 }

@@ -260,16 +260,35 @@ fn modules_validate_and_plan_against_real_schemas() {
         eprintln!("SKIPPED: ../shared/provider-schemas not found: the modules were NOT validated");
         return;
     };
-    let sc = scratch(&schemas, false);
+    let modules = multicloud_codegen::modules::all();
+    // modules/networking needs the real multicloud provider; the cloud modules only the double.
+    let with_multicloud = modules
+        .iter()
+        .any(|m| m.required_providers.iter().any(|p| p.name == "multicloud"));
+    let sc = scratch(&schemas, with_multicloud);
     let mut dirs = Vec::new();
-    for m in multicloud_codegen::modules::all() {
+    for m in modules {
         let caller = sc.repo.join("_callers").join(m.dir.replace('/', "_"));
         std::fs::create_dir_all(&caller).expect("caller dir");
         let main = multicloud_codegen::harness::caller(&m, &format!("../../{}", m.dir));
         std::fs::write(caller.join("main.tf"), main).expect("caller");
         dirs.push((caller, m.dir.clone()));
     }
-    run_all(dirs, &sc.cli);
+    let results = run_all(dirs, &sc.cli);
+    // The README's networking call is hub-and-spoke around eks-use1: two spokes, no third connection.
+    if let Some(n) = results.iter().find(|r| r.dir == "modules/networking") {
+        for want in [
+            "module.networking.multicloud_vpn_connection.this[\"eks-use1-gke-euw1\"] will be created",
+            "module.networking.multicloud_vpn_connection.this[\"eks-use1-aks-weu\"] will be created",
+            "Plan: 5 to add",
+        ] {
+            assert!(
+                n.log.contains(want),
+                "{want:?} missing from the networking plan:\n{}",
+                n.log
+            );
+        }
+    }
 }
 
 #[test]
@@ -290,6 +309,11 @@ fn environments_validate_and_plan_against_real_schemas() {
         eprintln!("no environments generated (platform.toml absent)");
         return;
     }
+    let platform = multicloud_codegen::platform::Platform::parse(
+        &std::fs::read_to_string(common::root().join("platform.toml")).expect("platform.toml"),
+        "platform.toml",
+    )
+    .expect("platform.toml");
     let sc = scratch(&schemas, true);
     let mut dirs = Vec::new();
     for env in envs {
@@ -300,6 +324,10 @@ fn environments_validate_and_plan_against_real_schemas() {
             "terraform {\n  backend \"local\" {}\n}\n",
         )
         .expect("override");
+        // environments/global: the other environments' states and its inputs, made up.
+        for (name, text) in multicloud_codegen::harness::environment_test_files(&platform, &env) {
+            std::fs::write(d.join(name), text).expect("test file");
+        }
         dirs.push((d, env));
     }
     let results = run_all(dirs, &sc.cli);
@@ -310,6 +338,34 @@ fn environments_validate_and_plan_against_real_schemas() {
             "the AWS VPC did not get its planned range:\n{}",
             aws.log
         );
+    }
+    // The global layer: every connection of the topology, each with its own inside addresses, and
+    // the AWS route tables (from the made-up remote state) propagating the VPN's routes.
+    if let Some(global) = results.iter().find(|r| r.dir == "environments/global")
+        && let Some(links) = &platform.links
+    {
+        for (a, b) in links.connections(&platform) {
+            let want = format!(
+                "module.networking.multicloud_vpn_connection.this[\"{}-{}\"] will be created",
+                a.name, b.name
+            );
+            assert!(
+                global.log.contains(&want),
+                "{want:?} missing:\n{}",
+                global.log
+            );
+        }
+        for want in [
+            "\"169.254.21.0/30\"",
+            "aws_vpn_gateway_route_propagation",
+            "rtb-0123456789abcdef0",
+        ] {
+            assert!(
+                global.log.contains(want),
+                "{want:?} missing:\n{}",
+                global.log
+            );
+        }
     }
 }
 

@@ -15,6 +15,7 @@ data "multicloud_cidr_plan" "platform" {
     name   = "aks-weu"
     cloud  = "azure"
     region = "westeurope"
+    zones  = 2
   }]
 }
 
@@ -35,6 +36,7 @@ module "aks-weu" {
   pod_cidr               = local.ranges["aks-weu"].pod_cidr
   service_cidr           = local.ranges["aks-weu"].service_cidr
   zones                  = ["1", "2", "3"]
+  gateway_subnet_cidr    = local.ranges["aks-weu"].subnet_cidrs[1]
   admin_group_object_ids = ["11111111-1111-1111-1111-111111111111"]
   tags                   = local.tags
 }

@@ -12,3 +12,13 @@ output "aks_weu_ranges" {
   description = "Address ranges of cluster aks-weu from the platform plan."
   value       = local.ranges["aks-weu"]
 }
+
+output "aks_weu_resource_group_name" {
+  description = "Resource group of cluster aks-weu."
+  value       = module.aks-weu.resource_group_name
+}
+
+output "aks_weu_gateway_subnet_id" {
+  description = "GatewaySubnet of cluster aks-weu's VNet (for its VPN gateway)."
+  value       = module.aks-weu.gateway_subnet_id
+}

@@ -15,6 +15,7 @@ data "multicloud_cidr_plan" "platform" {
     name   = "aks-weu"
     cloud  = "azure"
     region = "westeurope"
+    zones  = 2
   }]
 }
 

@@ -24,6 +24,16 @@ resource "azurerm_subnet" "nodes" {
   default_outbound_access_enabled = false
 }
 
+# Azure VPN gateways live in a subnet that must be named GatewaySubnet and hold nothing else;
+# Azure does not support a network security group on it (checkov's subnet-NSG check exempts the name).
+resource "azurerm_subnet" "gateway" {
+  count                = var.gateway_subnet_cidr == null ? 0 : 1
+  name                 = "GatewaySubnet"
+  resource_group_name  = azurerm_resource_group.this.name
+  virtual_network_name = azurerm_virtual_network.this.name
+  address_prefixes     = [var.gateway_subnet_cidr]
+}
+
 # Azure's default rules apply (VNet and load balancer traffic in, nothing from the internet); AKS adds rules for its load balancers.
 resource "azurerm_network_security_group" "nodes" {
   name                = "${var.name}-nodes"

@@ -33,6 +33,11 @@ output "subnet_id" {
   value       = azurerm_subnet.nodes.id
 }
 
+output "gateway_subnet_id" {
+  description = "ID of the GatewaySubnet (null without gateway_subnet_cidr)."
+  value       = one(azurerm_subnet.gateway[*].id)
+}
+
 output "log_analytics_workspace_id" {
   description = "ID of the Log Analytics workspace."
   value       = azurerm_log_analytics_workspace.this.id

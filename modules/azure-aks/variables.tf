@@ -39,6 +39,17 @@ variable "subnet_cidr" {
   }
 }
 
+variable "gateway_subnet_cidr" {
+  description = "A range inside vnet_cidr, /27 or larger, for the subnet named GatewaySubnet that a VPN gateway needs (modules/networking); null for none. Changing it replaces the GatewaySubnet, which Azure refuses while a VPN gateway is in it (remove the gateway first)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.gateway_subnet_cidr == null || can(cidrhost(var.gateway_subnet_cidr, 0))
+    error_message = "gateway_subnet_cidr must be an IPv4 CIDR block such as 10.0.16.0/20, or null."
+  }
+}
+
 variable "pod_cidr" {
   description = "Overlay pod range, outside the VNet. Changing it replaces the cluster."
   type        = string

@@ -1,64 +1,23 @@
 //! `environments/<cloud>`: one root module per cloud that has clusters, with its state backend,
 //! provider configuration, the platform-wide address plan (`data "multicloud_cidr_plan"`, the same
-//! in every environment, so every cluster's ranges agree everywhere) and one module call per cluster.
-//! Environments call modules by relative path (`../../modules/NAME`), which is right for this
-//! repository; a platform in another repository uses the git source shown in each module's README.
+//! in every environment, so every cluster's ranges agree everywhere), one module call per cluster,
+//! and the outputs `environments/global` reads from its state.
 
-use crate::expr::{Expr, func, list, num, obj, r, s, strs};
-use crate::model::{
-    Item, Module, Output, RequiredProvider, body, data, labeled, locals, module_call,
+use super::state::{SiteOutput, backend};
+use super::{
+    ENV_REQUIRED_TERRAFORM, aws_providers, cidr_plan, cloud_title, provider_alias, regenerate_note,
+    tags,
 };
-use crate::modules::{AWS_VERSION, AZURERM_VERSION, GOOGLE_VERSION, aws_eks, azure_aks, gcp_gke};
+use crate::expr::{Expr, func, num, obj, r, s, strs};
+use crate::model::{Item, Module, Output, RequiredProvider, body, labeled, locals, module_call};
+use crate::modules::{
+    AWS_VERSION, AZURERM_VERSION, GOOGLE_VERSION, MULTICLOUD_SOURCE, MULTICLOUD_VERSION, aws_eks,
+    azure_aks, gcp_gke,
+};
 use crate::platform::{Cloud, Cluster, Platform};
-
-pub const MULTICLOUD_VERSION: &str = ">= 0.1.0";
-/// Environments use the S3 backend's native locking (`use_lockfile`), new in Terraform 1.10.
-pub const ENV_REQUIRED_TERRAFORM: &str = ">= 1.10.0";
-
-/// Every environment of a platform.
-pub fn all(p: &Platform) -> Vec<Module> {
-    p.clouds().into_iter().map(|c| environment(p, c)).collect()
-}
 
 fn range(cluster: &str, field: &str) -> Expr {
     r(&format!("local.ranges[\"{cluster}\"].{field}"))
-}
-
-fn cidr_plan(p: &Platform) -> Item {
-    let clusters = p
-        .clusters
-        .iter()
-        .map(|c| {
-            let mut fields = vec![
-                ("name", s(&c.name)),
-                ("cloud", s(c.cloud.as_str())),
-                ("region", s(&c.region)),
-            ];
-            if c.cloud == Cloud::Aws {
-                // One private and one public subnet per availability zone.
-                fields.push(("zones", num(2 * c.zones.len() as i64)));
-            }
-            obj(fields)
-        })
-        .collect::<Vec<_>>();
-    data(
-        "multicloud_cidr_plan",
-        "platform",
-        body()
-            .a("base_cidr", s(&p.network.base_cidr))
-            .a("reserved", strs(&p.network.reserved))
-            .a("clusters", list(clusters))
-            .build(),
-    )
-    .comment("The whole platform's address plan: identical in every environment, append new clusters at the end.")
-}
-
-fn tags(p: &Platform) -> Expr {
-    obj([("platform", s(&p.name)), ("managed-by", s("multicloud"))])
-}
-
-fn provider_alias(region: &str) -> String {
-    region.replace('-', "_")
 }
 
 fn aws_call(c: &Cluster) -> Item {
@@ -113,7 +72,7 @@ fn gcp_call(p: &Platform, c: &Cluster) -> Item {
     )
 }
 
-fn azure_call(c: &Cluster) -> Item {
+fn azure_call(p: &Platform, c: &Cluster) -> Item {
     module_call(
         &c.name,
         &format!("../../{}", azure_aks::DIR),
@@ -129,89 +88,21 @@ fn azure_call(c: &Cluster) -> Item {
             .a("service_cidr", range(&c.name, "service_cidr"))
             .a_opt("kubernetes_version", c.kubernetes_version.as_deref().map(s))
             .when(!c.zones.is_empty(), |b| b.a("zones", strs(&c.zones)))
+            .when(p.is_vpn_site(&c.name), |b| {
+                b.a(
+                    "gateway_subnet_cidr",
+                    r(&format!("local.ranges[\"{}\"].subnet_cidrs[1]", c.name)),
+                )
+            })
             .a("admin_group_object_ids", strs(&c.admins))
             .a("tags", r("local.tags"))
             .build(),
     )
 }
 
-fn backend(p: &Platform, cloud: Cloud) -> hcl::Block {
-    let b = match cloud {
-        Cloud::Aws => {
-            let a = p.aws.as_ref();
-            body()
-                .a(
-                    "bucket",
-                    s(a.map(|a| a.state_bucket.as_str()).unwrap_or_default()),
-                )
-                .a("key", s(&format!("{}/aws/terraform.tfstate", p.name)))
-                .a(
-                    "region",
-                    s(a.map(|a| a.state_region.as_str()).unwrap_or_default()),
-                )
-                .a("encrypt", true)
-                .a("use_lockfile", true)
-        }
-        Cloud::Gcp => body()
-            .a(
-                "bucket",
-                s(p.gcp
-                    .as_ref()
-                    .map(|g| g.state_bucket.as_str())
-                    .unwrap_or_default()),
-            )
-            .a("prefix", s(&format!("{}/gcp", p.name))),
-        Cloud::Azure => {
-            let a = p.azure.as_ref();
-            body()
-                .a(
-                    "resource_group_name",
-                    s(a.map(|a| a.state_resource_group.as_str())
-                        .unwrap_or_default()),
-                )
-                .a(
-                    "storage_account_name",
-                    s(a.map(|a| a.state_storage_account.as_str())
-                        .unwrap_or_default()),
-                )
-                .a(
-                    "container_name",
-                    s(a.map(|a| a.state_container.as_str()).unwrap_or_default()),
-                )
-                .a("key", s(&format!("{}/azure.tfstate", p.name)))
-                .a("use_azuread_auth", true)
-        }
-    };
-    let kind = match cloud {
-        Cloud::Aws => "s3",
-        Cloud::Gcp => "gcs",
-        Cloud::Azure => "azurerm",
-    };
-    labeled("backend", &[kind], b.build())
-}
-
 fn providers(p: &Platform, cloud: Cloud) -> Vec<hcl::Block> {
     match cloud {
-        Cloud::Aws => {
-            let mut regions: Vec<&str> = p.clusters_on(cloud).map(|c| c.region.as_str()).collect();
-            regions.dedup();
-            regions.sort_unstable();
-            regions.dedup();
-            regions
-                .into_iter()
-                .map(|region| {
-                    labeled(
-                        "provider",
-                        &["aws"],
-                        body()
-                            .a("alias", s(&provider_alias(region)))
-                            .a("region", s(region))
-                            .b("default_tags", body().a("tags", tags(p)))
-                            .build(),
-                    )
-                })
-                .collect()
-        }
+        Cloud::Aws => aws_providers(p, p.clusters_on(cloud).map(|c| c.region.as_str())),
         Cloud::Gcp => {
             let region = p
                 .clusters_on(cloud)
@@ -255,21 +146,19 @@ fn outputs(p: &Platform, cloud: Cloud) -> Vec<Output> {
     let mut out = Vec::new();
     for c in p.clusters_on(cloud) {
         let m = |o: &str| r(&format!("module.{}.{o}", c.name));
-        let network = match cloud {
-            Cloud::Aws => m("vpc_id"),
-            Cloud::Gcp => m("network_id"),
-            Cloud::Azure => m("vnet_id"),
+        let site_output = |o: SiteOutput| {
+            Output::new(
+                &o.name(&c.name),
+                &o.description(&c.name),
+                m(o.module_output(cloud)),
+            )
         };
         out.push(Output::new(
             &format!("{}_cluster_name", c.name.replace('-', "_")),
             &format!("Name of cluster {}.", c.name),
             m("cluster_name"),
         ));
-        out.push(Output::new(
-            &format!("{}_network_id", c.name.replace('-', "_")),
-            &format!("Network (VPC / VNet) of cluster {}.", c.name),
-            network,
-        ));
+        out.push(site_output(SiteOutput::NetworkId));
         out.push(Output::new(
             &format!("{}_ranges", c.name.replace('-', "_")),
             &format!(
@@ -278,11 +167,18 @@ fn outputs(p: &Platform, cloud: Cloud) -> Vec<Output> {
             ),
             r(&format!("local.ranges[\"{}\"]", c.name)),
         ));
+        if p.is_vpn_site(&c.name) {
+            for o in SiteOutput::read_for(cloud) {
+                if *o != SiteOutput::NetworkId {
+                    out.push(site_output(*o));
+                }
+            }
+        }
     }
     out
 }
 
-fn environment(p: &Platform, cloud: Cloud) -> Module {
+pub fn environment(p: &Platform, cloud: Cloud) -> Module {
     let (provider_name, source, version) = match cloud {
         Cloud::Aws => ("aws", "hashicorp/aws", AWS_VERSION),
         Cloud::Gcp => ("google", "hashicorp/google", GOOGLE_VERSION),
@@ -302,59 +198,40 @@ fn environment(p: &Platform, cloud: Cloud) -> Module {
         main.push(match cloud {
             Cloud::Aws => aws_call(c),
             Cloud::Gcp => gcp_call(p, c),
-            Cloud::Azure => azure_call(c),
+            Cloud::Azure => azure_call(p, c),
         });
     }
     let names: Vec<String> = p
         .clusters_on(cloud)
         .map(|c| format!("`{}`", c.name))
         .collect();
-    let links: Vec<String> = p
-        .links
-        .iter()
-        .filter(|l| {
-            l.between
-                .iter()
-                .any(|n| p.clusters_on(cloud).any(|c| &c.name == n))
-        })
-        .map(|l| format!("`{}` ↔ `{}`", l.between[0], l.between[1]))
-        .collect();
-    let mut notes = vec![(
-        "Regenerate".to_string(),
-        "Edit `platform.toml` at the repository root, then run `cargo run -p multicloud-codegen -- generate`. \
-         `multicloud-codegen --check` (CI) fails when this directory differs from what the description \
-         generates."
-            .to_string(),
-    )];
-    if !links.is_empty() || p.mesh.enabled {
-        let mut text = String::new();
-        if !links.is_empty() {
+    let mut notes = vec![regenerate_note()];
+    if p.has_global() {
+        let sites: Vec<String> = p
+            .vpn_sites()
+            .iter()
+            .filter(|c| c.cloud == cloud)
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        let mut text =
+            "The cross-cloud layer (VPN between the clouds, mesh trust, global hostname) is \
+                        `environments/global`, applied after this one."
+                .to_string();
+        if !sites.is_empty() {
             text.push_str(&format!(
-                "Links described in `platform.toml`: {}. The VPN between clouds (`modules/networking`) is not generated yet.",
-                links.join(", ")
+                " It reads the VPN site outputs of {} from this environment's state: apply this one first, \
+                 and keep those outputs.",
+                sites.join(", ")
             ));
         }
-        if p.mesh.enabled {
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(&format!(
-                "Mesh trust domain: `{}` (mesh trust and global load balancing live in a later `environments/global`).",
-                p.mesh.trust_domain.as_deref().unwrap_or_default()
-            ));
-        }
-        notes.push(("Not generated yet".to_string(), text));
+        notes.push(("Cross-cloud layer".to_string(), text));
     }
     Module {
         dir: format!("environments/{}", cloud.as_str()),
         title: format!("environments/{}", cloud.as_str()),
         about: vec![format!(
             "Root module for the {} clusters of platform `{}`: {}. Generated from `platform.toml`; do not edit.",
-            match cloud {
-                Cloud::Aws => "AWS",
-                Cloud::Gcp => "GCP",
-                Cloud::Azure => "Azure",
-            },
+            cloud_title(cloud),
             p.name,
             names.join(", ")
         )],
@@ -362,13 +239,9 @@ fn environment(p: &Platform, cloud: Cloud) -> Module {
         required_version: ENV_REQUIRED_TERRAFORM.into(),
         required_providers: vec![
             RequiredProvider::new(provider_name, source, Some(version)),
-            RequiredProvider::new(
-                "multicloud",
-                "multicloud/multicloud",
-                Some(MULTICLOUD_VERSION),
-            ),
+            RequiredProvider::new("multicloud", MULTICLOUD_SOURCE, Some(MULTICLOUD_VERSION)),
         ],
-        backend: Some(backend(p, cloud)),
+        backend: Some(backend(p, cloud, cloud.as_str())),
         provider_blocks: providers(p, cloud),
         variables: Vec::new(),
         main,

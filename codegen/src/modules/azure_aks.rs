@@ -1,8 +1,10 @@
 //! `modules/azure-aks`: a resource group, a VNet with a node subnet (behind a network security
-//! group), Log Analytics, and an AKS cluster with the OIDC issuer and workload identity, Azure CNI
+//! group) and optionally the GatewaySubnet of a VPN gateway, Log Analytics, and an AKS cluster with the OIDC issuer and workload identity, Azure CNI
 //! overlay with Cilium, Entra ID RBAC, a system node pool and a spot user pool.
 
-use crate::expr::{Expr, boolean, cond, func, list, local, num, obj, r, s, strs, tpl, ty, var};
+use crate::expr::{
+    Expr, boolean, cond, eq, func, list, local, null, num, obj, or, r, s, strs, tpl, ty, var,
+};
 use crate::model::{
     Item, Module, Output, RequiredProvider, Variable, body, locals, module_call, resource,
 };
@@ -17,7 +19,8 @@ pub fn module() -> Module {
         title: "azure-aks".into(),
         about: vec![
             "An AKS cluster and its network: a resource group, a VNet with one node subnet behind a \
-             network security group, a Log Analytics workspace (Container Insights and control-plane \
+             network security group (and, given `gateway_subnet_cidr`, the `GatewaySubnet` a VPN gateway \
+             needs), a Log Analytics workspace (Container Insights and control-plane \
              diagnostics), and AKS with the OIDC issuer and workload identity, Azure CNI overlay with \
              the Cilium dataplane and network policy, Entra ID authentication with Azure RBAC (local \
              accounts disabled), automatic patch upgrades, a system node pool on ephemeral, \
@@ -35,6 +38,7 @@ pub fn module() -> Module {
             resource_group(),
             vnet(),
             subnet(),
+            gateway_subnet(),
             nsg(),
             nsg_association(),
             log_analytics(),
@@ -92,6 +96,17 @@ fn variables() -> Vec<Variable> {
             .replaces("the VNet, the subnet and the cluster"),
         cidr_validation(Variable::new("subnet_cidr", ty::string(), "Node subnet, inside vnet_cidr."))
             .replaces("the subnet and the cluster"),
+        Variable::new(
+            "gateway_subnet_cidr",
+            ty::string(),
+            "A range inside vnet_cidr, /27 or larger, for the subnet named GatewaySubnet that a VPN gateway needs (modules/networking); null for none.",
+        )
+        .default(null())
+        .validate(
+            or(eq(var("gateway_subnet_cidr"), null()), func("can", [func("cidrhost", [var("gateway_subnet_cidr"), num(0)])])),
+            "gateway_subnet_cidr must be an IPv4 CIDR block such as 10.0.16.0/20, or null.",
+        )
+        .replaces("the GatewaySubnet, which Azure refuses while a VPN gateway is in it (remove the gateway first)"),
         cidr_validation(Variable::new("pod_cidr", ty::string(), "Overlay pod range, outside the VNet."))
             .replaces("the cluster"),
         cidr_validation(Variable::new("service_cidr", ty::string(), "Kubernetes service range, outside the VNet and pod_cidr."))
@@ -184,6 +199,25 @@ fn subnet() -> Item {
             .a("default_outbound_access_enabled", false)
             .build(),
     )
+}
+
+fn gateway_subnet() -> Item {
+    resource(
+        "azurerm_subnet",
+        "gateway",
+        body()
+            .a("count", cond(eq(var("gateway_subnet_cidr"), null()), num(0), num(1)))
+            .a("name", s("GatewaySubnet"))
+            .a("resource_group_name", rg())
+            .a(
+                "virtual_network_name",
+                r("azurerm_virtual_network.this.name"),
+            )
+            .a("address_prefixes", list([var("gateway_subnet_cidr")]))
+            .build(),
+    )
+    .comment("Azure VPN gateways live in a subnet that must be named GatewaySubnet and hold nothing else;")
+    .comment("Azure does not support a network security group on it (checkov's subnet-NSG check exempts the name).")
 }
 
 fn nsg() -> Item {
@@ -455,6 +489,11 @@ fn outputs() -> Vec<Output> {
             "subnet_id",
             "ID of the node subnet.",
             r("azurerm_subnet.nodes.id"),
+        ),
+        Output::new(
+            "gateway_subnet_id",
+            "ID of the GatewaySubnet (null without gateway_subnet_cidr).",
+            func("one", [r("azurerm_subnet.gateway[*].id")]),
         ),
         Output::new(
             "log_analytics_workspace_id",

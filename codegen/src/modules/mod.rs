@@ -3,6 +3,7 @@
 pub mod aws_eks;
 pub mod azure_aks;
 pub mod gcp_gke;
+pub mod networking;
 
 use crate::expr::{func, s, var};
 use crate::model::{Module, Variable};
@@ -13,10 +14,17 @@ pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
 pub const AWS_VERSION: &str = ">= 6.0, < 7.0";
 pub const GOOGLE_VERSION: &str = ">= 7.0, < 8.0";
 pub const AZURERM_VERSION: &str = ">= 4.0, < 5.0";
+pub const MULTICLOUD_SOURCE: &str = "multicloud/multicloud";
+pub const MULTICLOUD_VERSION: &str = ">= 0.1.0";
 
 /// Every module of the repository.
 pub fn all() -> Vec<Module> {
-    vec![aws_eks::module(), azure_aks::module(), gcp_gke::module()]
+    vec![
+        aws_eks::module(),
+        azure_aks::module(),
+        gcp_gke::module(),
+        networking::module(),
+    ]
 }
 
 /// The cluster-name rule shared by all modules (fits every cloud's naming limits with suffixes).

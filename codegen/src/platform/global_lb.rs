@@ -89,7 +89,10 @@ impl GlobalLb {
             ));
         }
         if self.proxied.is_some() && self.dns != "cloudflare" {
-            e.push("global_lb.proxied: only Cloudflare proxies; remove it with dns = \"route53\"".into());
+            e.push(
+                "global_lb.proxied: only Cloudflare proxies; remove it with dns = \"route53\""
+                    .into(),
+            );
         }
         if !POLICIES.contains(&self.policy.as_str()) {
             e.push(format!(
@@ -100,12 +103,17 @@ impl GlobalLb {
         }
         if let Some(names) = &self.clusters {
             if names.is_empty() {
-                e.push("global_lb.clusters: name at least one cluster (or leave it out for all)".into());
+                e.push(
+                    "global_lb.clusters: name at least one cluster (or leave it out for all)"
+                        .into(),
+                );
             }
             let mut seen = BTreeSet::new();
             for (i, n) in names.iter().enumerate() {
                 if p.cluster(n).is_none() {
-                    e.push(format!("global_lb.clusters[{i}]: no cluster is named {n:?}"));
+                    e.push(format!(
+                        "global_lb.clusters[{i}]: no cluster is named {n:?}"
+                    ));
                 }
                 if !seen.insert(n) {
                     e.push(format!("global_lb.clusters[{i}]: {n:?} is listed twice"));
@@ -125,7 +133,9 @@ impl GlobalLb {
         }
         for (n, w) in &self.weights {
             if !in_lb(n) {
-                e.push(format!("global_lb.weights.{n}: {n:?} is not behind the hostname"));
+                e.push(format!(
+                    "global_lb.weights.{n}: {n:?} is not behind the hostname"
+                ));
             }
             if !(0..=255).contains(w) {
                 e.push(format!("global_lb.weights.{n}: {w} must be from 0 to 255"));
@@ -147,7 +157,13 @@ impl GlobalLb {
         if let Some(t) = self.ttl
             && !(1..=86400).contains(&t)
         {
-            e.push(format!("global_lb.ttl: {t} must be from 1 to 86400 seconds"));
+            e.push(format!(
+                "global_lb.ttl: {t} must be from 1 to 86400 seconds"
+            ));
+        }
+        // The provider only warns, and a warning fails the generated tree's checks.
+        if self.ttl.is_some() && self.proxied == Some(true) {
+            e.push("global_lb.ttl: Cloudflare's edge answers a proxied hostname, so there is no DNS TTL; remove ttl".into());
         }
         if let Some(m) = self.max_failover_seconds
             && !(1..=86400).contains(&m)
@@ -188,11 +204,16 @@ impl GlobalLb {
         }
         for n in self.geo.keys() {
             if !backends.iter().any(|c| &c.name == n) {
-                e.push(format!("global_lb.geo.{n}: {n:?} is not behind the hostname"));
+                e.push(format!(
+                    "global_lb.geo.{n}: {n:?} is not behind the hostname"
+                ));
             }
         }
         if !served.contains_key("*") {
-            e.push("global_lb.geo: give one cluster \"*\", the answer for locations no cluster names".into());
+            e.push(
+                "global_lb.geo: give one cluster \"*\", the answer for locations no cluster names"
+                    .into(),
+            );
         }
     }
 
@@ -243,5 +264,97 @@ impl GlobalLb {
                 "global_lb.health_check.failure_threshold: {t} must be from 1 to 10"
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{THREE, errors};
+    use super::*;
+
+    const LB: &str =
+        "[global_lb]\nhostname = \"app.acme.example\"\ndns = \"route53\"\nzone_id = \"Z1\"\n";
+
+    #[test]
+    fn a_good_global_lb_parses_with_default_clusters() {
+        let p = Platform::parse(
+            &format!("{THREE}{LB}policy = \"latency\"\n"),
+            "platform.toml",
+        )
+        .unwrap();
+        let lb = p.global_lb.as_ref().unwrap();
+        assert_eq!(lb.backends(&p).len(), 3);
+        let weighted = format!("{THREE}{LB}policy = \"weighted\"\nweights = {{ aks-weu = 0 }}\n");
+        assert!(Platform::parse(&weighted, "platform.toml").is_ok());
+    }
+
+    #[test]
+    fn bad_global_lb_settings_name_their_field() {
+        for (extra, want) in [
+            ("policy = \"latency\"\nhostname = \"x\"\n", ""),
+            (
+                "policy = \"random\"\n",
+                "global_lb.policy: \"random\" must be one of",
+            ),
+            (
+                "policy = \"failover\"\n",
+                "global_lb.clusters: Route 53 failover routing takes exactly two clusters",
+            ),
+            (
+                "policy = \"failover\"\nclusters = [\"eks-use1\", \"nope\"]\n",
+                "global_lb.clusters[1]: no cluster is named \"nope\"",
+            ),
+            (
+                "policy = \"latency\"\nweights = { eks-use1 = 5 }\n",
+                "global_lb.weights: only policy \"weighted\"",
+            ),
+            (
+                "policy = \"weighted\"\nweights = { eks-use1 = 300 }\n",
+                "global_lb.weights.eks-use1: 300 must be from 0 to 255",
+            ),
+            (
+                "policy = \"geo\"\ngeo = { eks-use1 = [\"NA\"], gke-euw1 = [\"EU\"], aks-weu = [\"EU\"] }\n",
+                "global_lb.geo.aks-weu: \"EU\" is already served by \"gke-euw1\"",
+            ),
+            (
+                "policy = \"geo\"\ngeo = { eks-use1 = [\"NA\"], gke-euw1 = [\"EU\"], aks-weu = [\"AS\"] }\n",
+                "global_lb.geo: give one cluster \"*\"",
+            ),
+            (
+                "policy = \"latency\"\nproxied = true\n",
+                "global_lb.proxied: only Cloudflare proxies",
+            ),
+            (
+                "policy = \"latency\"\nttl = 0\n",
+                "global_lb.ttl: 0 must be from 1 to 86400",
+            ),
+            (
+                "policy = \"latency\"\nttl = 30\nproxied = true\n",
+                "global_lb.ttl: Cloudflare's edge answers a proxied hostname",
+            ),
+            (
+                "policy = \"latency\"\n[global_lb.health_check]\ninterval_seconds = 15\n",
+                "global_lb.health_check.interval_seconds: 15 must be 10 or 30",
+            ),
+            (
+                "policy = \"latency\"\n[global_lb.health_check]\nprotocol = \"TCP\"\npath = \"/x\"\n",
+                "global_lb.health_check.path: a TCP check has no path",
+            ),
+        ] {
+            let text = format!("{THREE}{LB}{extra}");
+            if want.is_empty() {
+                // A duplicate key is TOML's own error, which names the key too.
+                assert!(errors(&text).contains("hostname"));
+                continue;
+            }
+            let all = errors(&text);
+            assert!(
+                all.contains(&format!("platform.toml: {want}")),
+                "{want:?} missing in:\n{all}"
+            );
+        }
+        let bad_host =
+            format!("{THREE}{LB}policy = \"latency\"\n").replace("app.acme.example", "app_acme");
+        assert!(errors(&bad_host).contains("platform.toml: global_lb.hostname: \"app_acme\""));
     }
 }

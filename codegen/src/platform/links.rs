@@ -207,3 +207,116 @@ fn names(sites: &[&Cluster]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{THREE, errors};
+    use super::*;
+
+    fn parse(links: &str) -> Platform {
+        Platform::parse(&format!("{THREE}[links]\n{links}"), "platform.toml").unwrap()
+    }
+
+    fn pairs(p: &Platform) -> Vec<String> {
+        let l = p.links.as_ref().unwrap();
+        l.connections(p)
+            .iter()
+            .map(|(a, b)| format!("{}-{}", a.name, b.name))
+            .collect()
+    }
+
+    #[test]
+    fn full_mesh_joins_every_pair_earlier_cluster_first() {
+        let p = parse("topology = \"full-mesh\"\n");
+        assert_eq!(
+            pairs(&p),
+            ["eks-use1-gke-euw1", "eks-use1-aks-weu", "gke-euw1-aks-weu"]
+        );
+    }
+
+    #[test]
+    fn hub_and_spoke_keeps_the_mesh_keys_of_its_pairs() {
+        // aks-weu is the last cluster, so it is `b` of both its connections, as in the full mesh.
+        let p = parse("topology = \"hub-and-spoke\"\nhub = \"aks-weu\"\n");
+        assert_eq!(pairs(&p), ["eks-use1-aks-weu", "gke-euw1-aks-weu"]);
+    }
+
+    #[test]
+    fn sites_narrow_the_gateways() {
+        let p = parse("topology = \"full-mesh\"\nsites = [\"aks-weu\", \"eks-use1\"]\n");
+        let sites: Vec<&str> = p.vpn_sites().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(sites, ["eks-use1", "aks-weu"], "in [[clusters]] order");
+        assert_eq!(pairs(&p), ["eks-use1-aks-weu"]);
+    }
+
+    #[test]
+    fn bad_links_name_their_field() {
+        let base = format!("{THREE}[links]\n");
+        for (links, want) in [
+            ("topology = \"ring\"\n", "links.topology: \"ring\" must be"),
+            (
+                "topology = \"hub-and-spoke\"\n",
+                "links.hub: topology \"hub-and-spoke\" needs a hub",
+            ),
+            (
+                "topology = \"full-mesh\"\nhub = \"aks-weu\"\n",
+                "links.hub: only topology",
+            ),
+            (
+                "topology = \"hub-and-spoke\"\nhub = \"nope\"\n",
+                "links.hub: \"nope\" is not one of the sites",
+            ),
+            (
+                "topology = \"full-mesh\"\nsites = [\"aks-weu\", \"aks-weu\"]\n",
+                "links.sites[1]: \"aks-weu\" is listed twice",
+            ),
+            (
+                "topology = \"full-mesh\"\nsites = [\"eks-use1\"]\n",
+                "links.sites: the sites (eks-use1 on aws) must be in at least two clouds",
+            ),
+            (
+                "topology = \"full-mesh\"\ntunnel_count = 3\n",
+                "links.tunnel_count: 3 must be 4",
+            ),
+        ] {
+            let all = errors(&format!("{base}{links}"));
+            assert!(
+                all.contains(&format!("platform.toml: {want}")),
+                "{want:?} missing in:\n{all}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_spoke_in_the_hub_cloud_is_refused() {
+        let text = format!(
+            "{THREE}[[clusters]]\nname = \"eks-usw2\"\ncloud = \"aws\"\nregion = \"us-west-2\"\nzones = [\"us-west-2a\", \"us-west-2b\"]\n[links]\ntopology = \"hub-and-spoke\"\nhub = \"eks-use1\"\n"
+        );
+        assert!(errors(&text).contains("links.hub: site \"eks-usw2\" is on aws like the hub"));
+    }
+
+    #[test]
+    fn long_names_and_a_full_address_pool_are_refused() {
+        let long = THREE.replace("name = \"acme\"", "name = \"acme-platform-production\"");
+        let all = errors(&format!("{long}[links]\ntopology = \"full-mesh\"\n"));
+        assert!(
+            all.contains("links: connection name \"acme-platform-production-eks-use1-gke-euw1\" is 42 characters"),
+            "{all}"
+        );
+        // Seven more GCP clusters: the last one (position 9) paired with eks-use1 (position 0) is
+        // pair 9*8/2 + 0 = 36, whose 4 tunnels start at /30 number 144, past the pool's 128.
+        let mut many = THREE.to_string();
+        for i in 0..7 {
+            many.push_str(&format!(
+                "[[clusters]]\nname = \"gke-x{i}\"\ncloud = \"gcp\"\nregion = \"europe-west1\"\n"
+            ));
+        }
+        let all = errors(&format!("{many}[links]\ntopology = \"full-mesh\"\n"));
+        assert!(
+            all.contains("falls outside the inside-address pool"),
+            "{all}"
+        );
+        let two = format!("{many}[links]\ntopology = \"full-mesh\"\ntunnel_count = 2\n");
+        assert!(Platform::parse(&two, "platform.toml").is_ok());
+    }
+}

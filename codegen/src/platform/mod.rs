@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use ipnet::Ipv4Net;
 use serde::Deserialize;
 
-pub use global_lb::{GlobalLb, HealthCheck};
+pub use global_lb::{DEFAULT_WEIGHT, GlobalLb, HealthCheck};
 pub use links::{Links, Topology};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -385,8 +385,46 @@ pub(crate) fn valid_hostname(h: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// One cluster per cloud, as in the repository's platform.toml; sections are appended to it.
+    pub(crate) const THREE: &str = r#"
+name = "acme"
+[network]
+base_cidr = "10.0.0.0/8"
+[aws]
+state_bucket = "b"
+state_region = "us-east-1"
+[gcp]
+project_id = "p"
+state_bucket = "g"
+[azure]
+subscription_id = "00000000-0000-0000-0000-000000000000"
+state_resource_group = "rg"
+state_storage_account = "sa"
+[[clusters]]
+name = "eks-use1"
+cloud = "aws"
+region = "us-east-1"
+zones = ["us-east-1a", "us-east-1b"]
+[[clusters]]
+name = "gke-euw1"
+cloud = "gcp"
+region = "europe-west1"
+[[clusters]]
+name = "aks-weu"
+cloud = "azure"
+region = "westeurope"
+"#;
+
+    /// All messages of a description that must fail.
+    pub(crate) fn errors(text: &str) -> String {
+        Platform::parse(text, "platform.toml")
+            .expect_err("the description should be refused")
+            .0
+            .join("\n")
+    }
 
     const GOOD: &str = r#"
 name = "acme"
@@ -430,7 +468,7 @@ zones = ["us-east-1a", "us-east-1b"]
     #[test]
     fn semantic_problems_name_their_field_and_are_all_reported() {
         let text = format!(
-            "{GOOD}\n[[clusters]]\nname = \"eks-use1\"\ncloud = \"gcp\"\nregion = \"europe-west1\"\n\n[[links]]\nbetween = [\"eks-use1\", \"nope\"]\n"
+            "{GOOD}\n[[clusters]]\nname = \"eks-use1\"\ncloud = \"gcp\"\nregion = \"europe-west1\"\n\n[links]\ntopology = \"star\"\nsites = [\"eks-use1\", \"nope\"]\n"
         )
         .replace("10.0.0.0/8", "10.0.0.0/33");
         let err = Platform::parse(&text, "platform.toml").unwrap_err();
@@ -439,12 +477,41 @@ zones = ["us-east-1a", "us-east-1b"]
             "network.base_cidr",
             "clusters[1].name",
             "clusters[1].cloud",
-            "links[0].between[1]",
+            "links.topology",
+            "links.sites[1]",
         ] {
             assert!(
                 all.contains(&format!("platform.toml: {field}:")),
                 "{field} missing in:\n{all}"
             );
         }
+    }
+
+    #[test]
+    fn the_global_environment_follows_its_sections() {
+        let p = Platform::parse(THREE, "platform.toml").unwrap();
+        assert!(!p.has_global());
+        assert!(p.vpn_sites().is_empty());
+        let with_mesh =
+            format!("{THREE}[mesh]\nenabled = true\ntrust_domain = \"acme.internal\"\n");
+        let p = Platform::parse(&with_mesh, "platform.toml").unwrap();
+        assert!(p.has_global());
+        assert_eq!(p.global_state_cloud(), Some(Cloud::Aws));
+        let gcp_state =
+            format!("{THREE}[global]\nstate = \"gcp\"\n[links]\ntopology = \"full-mesh\"\n");
+        let p = Platform::parse(&gcp_state, "platform.toml").unwrap();
+        assert_eq!(p.global_state_cloud(), Some(Cloud::Gcp));
+        assert_eq!(p.vpn_sites().len(), 3);
+    }
+
+    #[test]
+    fn the_global_state_needs_its_cloud_section() {
+        let text = format!(
+            "{GOOD}[global]\nstate = \"azure\"\n[mesh]\nenabled = true\ntrust_domain = \"a.b\"\n"
+        );
+        assert!(
+            errors(&text)
+                .contains("platform.toml: global.state: \"azure\" needs a [azure] section")
+        );
     }
 }

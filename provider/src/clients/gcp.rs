@@ -538,7 +538,9 @@ impl Compute {
 
     /// Every HA VPN gateway in the region (follows `nextPageToken`): one call for many reads.
     pub async fn list_vpn_gateways(&self, region: &str) -> Result<Vec<VpnGateway>, GcpError> {
-        let all = self.list(Scope::Region(region), "vpnGateways", None).await?;
+        let all = self
+            .list(Scope::Region(region), "vpnGateways", None)
+            .await?;
         Ok(all.iter().map(read_gateway).collect())
     }
 
