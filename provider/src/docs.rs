@@ -64,6 +64,8 @@ fn import_note(name: &str) -> Option<String> {
         ),
         "multicloud_mesh_trust" => Some(MESH_TRUST_NOTES.to_string()),
         "multicloud_global_lb" => Some(GLOBAL_LB_NOTES.to_string()),
+        "multicloud_vpn_gateway" => Some(VPN_GATEWAY_NOTES.to_string()),
+        "multicloud_vpn_connection" => Some(VPN_CONNECTION_NOTES.to_string()),
         _ => None,
     }
 }
@@ -132,6 +134,165 @@ ECDSA P-256 is offered and is much faster to generate; choose it when every cons
 
 `issued_secrets` (keys and the ready-to-apply `cacerts` Secret) and `root_keys` are sensitive and live in Terraform \
 state: protect the state as you would the CA keys themselves. The provider never logs them.
+";
+
+const VPN_GATEWAY_NOTES: &str = "Not supported: `terraform import` is refused. Declare the gateway and let it be created; \
+an AWS transit gateway that already exists is used as it is through `aws { transit_gateway_id = ... }`.
+
+## What is created
+
+| Block | Created, in this order | `public_ips` |
+|---|---|---|
+| `aws` with `vpc_id` | a virtual private gateway with `amazon_side_asn` (default 64512), attached to the VPC | empty: AWS's addresses belong to each connection's tunnels |
+| `aws` with `transit_gateway_id` | nothing: the transit gateway must exist, and its ASN must equal `amazon_side_asn` when that is set; destroy leaves it alone | empty |
+| `gcp` | an HA VPN gateway `NAME` (two interfaces) in `network`, then its Cloud Router `NAME-router` with `asn` | the two interfaces' addresses |
+| `azure` | two static public IPs `NAME-pip0` and `NAME-pip1`, then an active-active, BGP-enabled virtual network gateway `NAME` in `gateway_subnet_id` with `asn` (default 65515) and `sku` (default `VpnGw1AZ`) | one per gateway instance; `bgp_peering_addresses` holds the instances' default BGP addresses |
+
+`cloud` and `asn` are known at plan (except the ASN of an existing transit gateway), so a \
+`multicloud_vpn_connection` checks its pair before anything exists. Destroy removes the objects in reverse order \
+(Azure's public IPs only once the gateway is gone; Azure refuses otherwise).
+
+## Rules checked at plan
+
+- Exactly one of `aws`, `gcp`, `azure`; in `aws`, exactly one of `vpc_id` and `transit_gateway_id`.
+- `name`: lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen, up to 40 \
+  characters (GCP's naming rule, the strictest of the three).
+- ASNs: AWS and GCP need a private ASN, 64512–65534 or 4200000000–4294967294; Azure refuses 8074, 8075, 12076 and \
+  65517–65520 (65515 is its default); IANA-reserved ASNs (23456, 64496–64511, 65535–65551, 4294967295) are refused \
+  everywhere.
+- Azure: a SKU that supports BGP and active-active (`VpnGw1`–`VpnGw5`, `VpnGw1AZ`–`VpnGw5AZ`; not Basic), and a \
+  subnet named `GatewaySubnet`.
+
+## Changes and drift
+
+`name` and anything in the site block replace the gateway, and with it every connection that uses it; `timeouts` \
+change in place. A refresh that finds the gateway gone — the virtual private gateway deleted or detached from its \
+VPC, the GCP gateway or its Cloud Router deleted, the Azure gateway or one of its public IPs deleted — drops it from \
+the state, so the next plan creates it again (and replaces its connections). A detached virtual private gateway \
+is not duplicated: the create finds it by its tag `multicloud:piece = gateway/NAME` and attaches it again.
+
+## Timeouts
+
+`timeouts { create, delete }` default to 45 and 30 minutes: every wait for a cloud operation ends with an error once \
+it has taken longer. Progress is written to the provider log, and Ctrl-C ends a wait too. AWS and GCP gateways take seconds to a few minutes. **Azure takes \
+30–45 minutes to create a virtual network gateway, and a long time to delete one**: the defaults leave little slack, \
+so `timeouts { create = \"60m\" delete = \"60m\" }` is a sensible setting for Azure gateways.
+
+A create that fails half-way keeps what it made: the virtual private gateway that could not be attached, the GCP \
+gateway whose router failed, or the Azure gateway (with its public IPs) that failed or timed out is recorded in a \
+tainted resource, which the next apply deletes before creating the gateway again. With Azure that means another \
+30–45 minutes: when Azure is merely slow, raise `timeouts.create` instead of retrying. If the provider stopped \
+before it could report anything (its process killed), the next create takes back what the first attempt made \
+instead of making it twice: the virtual private gateway by its tag (when its ASN matches), the GCP gateway and \
+router and the Azure public IPs and gateway by name.
+";
+
+const VPN_CONNECTION_NOTES: &str = "Not supported: `terraform import` is refused. Every tunnel's key must be in the \
+state (`tunnel_psks`), because a repair re-creates a tunnel with its key, and GCP never returns a tunnel's shared \
+secret (only a hash of it). Remove the existing tunnels and let this resource create them, or keep managing them \
+where they are.
+
+## What is created
+
+Per connection, on each side; every name starts with the connection's `name`, written `NAME` here:
+
+| Side | Objects |
+|---|---|
+| AWS | per interface of the far side, a customer gateway `NAME-cgw0`, `NAME-cgw1` (its address and ASN) and a VPN connection `NAME-vpn0`, `NAME-vpn1` to the virtual private or transit gateway, carrying two tunnels; inside CIDRs, keys and IKE version are tunnel options |
+| GCP | an external VPN gateway `NAME-peer` listing the far side's addresses (four towards AWS, two towards Azure); a tunnel `NAME-t0`, `NAME-t1`, … per tunnel; on the gateway's Cloud Router an interface `NAME-if0`, … and a BGP peer `NAME-bgp0`, … per tunnel |
+| Azure | the Azure ends' BGP addresses added to the gateway's custom APIPA addresses (a gateway update); per tunnel a local network gateway `NAME-lng0`, … (far address, ASN, BGP address) and an IPsec connection `NAME-t0`, … with BGP |
+
+Order: AWS learns its tunnels' outside addresses only by creating them, so when AWS is in the pair its side is \
+built first and the other side is then pointed at those addresses; between GCP and Azure, Azure goes first. Destroy \
+runs the other way round — GCP, then Azure, then AWS — and within a side removes BGP sessions and connections before \
+what they use. Several connections may share a gateway: each adds and removes only its own Cloud Router entries and \
+APIPA addresses, and the provider serialises edits of one router or Azure gateway, so connections applied \
+together do not lose each other's changes.
+
+## Tunnels and interfaces
+
+`tunnel_count` is 4 (the default; on GCP, the HA VPN topology with a 99.99 % SLA) or 2. Tunnel *i* uses these \
+interfaces (`a_interface`, `b_interface` in `tunnels`):
+
+| Pair | 4 tunnels | 2 tunnels |
+|---|---|---|
+| AWS ↔ GCP or Azure | AWS tunnels 0, 1 (VPN connection 0) ↔ interface 0; AWS tunnels 2, 3 (VPN connection 1) ↔ interface 1 | AWS tunnels 0, 1 ↔ interface 0 |
+| GCP ↔ Azure | 0↔0, 0↔1, 1↔0, 1↔1 | 0↔0, 1↔1 |
+
+Every AWS tunnel has its own outside address, so on AWS the \"interface\" is the tunnel number.
+
+## Inside addresses
+
+Each tunnel has a /30 (`inside_cidrs`, `tunnels[*].inside_cidr`) whose two hosts are the sides' BGP addresses. Rules, \
+checked at plan:
+
+- a /30 network address inside 169.254.0.0/16, one per tunnel, no two alike;
+- with AWS: not 169.254.0.0/30 to 169.254.5.0/30 nor 169.254.169.252/30 (AWS reserves them), and unique among all \
+  VPN connections of the same AWS gateway (checked by AWS at apply);
+- with Azure: inside 169.254.21.0/24 or 169.254.22.0/24, the range Azure accepts as custom (APIPA) BGP addresses.
+
+AWS speaks BGP from the first host of the /30, so with AWS in the pair it gets the first host and the other side the \
+second; between GCP and Azure, side `a` gets the first.
+
+Without `inside_cidrs`, the /30s are allocated at plan from the connection's `name`: a stable hash of the name picks \
+a block of `tunnel_count` consecutive valid /30s, so the plan shows the addresses before anything exists and the \
+same name always gets the same block. Once created, the connection keeps its addresses. Different names rarely \
+pick the same block, but with Azure there are only 32 blocks of four: when several connections share a gateway, set \
+`inside_cidrs` on each. Changing `inside_cidrs` replaces the connection.
+
+## ASNs
+
+The gateways' `asn`s, known at plan, are checked for the pair: they must differ (eBGP); AWS refuses 7224, 9059, \
+10124 and 17943 for the far side (AWS uses them itself); Azure refuses 8074, 8075, 12076, 65515 and 65517–65520 for \
+the far side. Each gateway's own ASN rules are on the `multicloud_vpn_gateway` page. With an existing transit \
+gateway, whose ASN is known only after the gateway is applied, the check runs when it is.
+
+## Keys
+
+Without `psk`, each tunnel gets its own generated 32-character key (letters and digits, starting with a letter). \
+With `psk` — for example `multicloud_psk.link.result` — every tunnel uses that key. A key must be 8–64 letters, \
+digits, `.` or `_` and must not start with `0`: what AWS, GCP and Azure all accept. The plan checks it without ever \
+showing it. The keys are in `tunnel_psks` (sensitive) and in the state: protect the state. Changing `psk` \
+replaces the connection; a repair re-creates a tunnel with its existing key.
+
+## Changes, drift and repair
+
+`name`, `a` and `b` (another gateway), `tunnel_count`, `ike_version`, `psk` and `inside_cidrs` replace the connection; \
+`advertised_routes` and `timeouts` change in place.
+
+A refresh checks every tunnel on both sides: the AWS VPN connection (still there, on the same gateway, with the same \
+outside addresses), the GCP tunnel (interfaces, IKE version, peer address) with its Cloud Router interface and BGP \
+peer, and the Azure connection (gateway, local network gateway, BGP and its APIPA address). A tunnel with a piece \
+missing or changed gets `in_sync = false`, so the next plan shows an update of `tunnels`, and the apply re-creates \
+only what is missing or different, keeping the rest. An AWS VPN connection re-created out of band has new outside \
+addresses: the GCP side then replaces its external VPN gateway and tunnels, since GCP cannot change an external \
+gateway's addresses. `a_status` and `b_status` are each cloud's own view of the tunnel (e.g. GCP's `ESTABLISHED`).
+
+## Timeouts
+
+`timeouts { create, delete }` default to 60 and 30 minutes: every wait for a cloud operation ends with an error once \
+it has taken longer. Progress is written to the provider log, and Ctrl-C ends a wait too. AWS takes a few minutes \
+per VPN connection. **With Azure, adding the tunnels' BGP addresses is an update of the virtual network gateway, \
+which takes Azure several minutes** (creating the gateway itself takes 30–45 minutes, see `multicloud_vpn_gateway`).
+
+## Partial creates and `cloud_ids`
+
+`cloud_ids` records every cloud object as soon as it exists, by role: `aws.customer_gateway.0`, \
+`aws.vpn_connection.0`, `gcp.external_gateway`, `gcp.tunnel.0`, `gcp.router`, `azure.gateway_apipa`, \
+`azure.local_gateway.0`, `azure.connection.0`, …. When a create fails half-way (an API error, a timeout, Ctrl-C), \
+the provider returns that record; Terraform keeps the connection as tainted, and the next apply removes exactly those \
+objects before creating the connection again. An object made in the instant before the interruption, too late to be \
+recorded, is found again by name (GCP, Azure) or by its `multicloud:piece` tag (AWS) and adopted instead of \
+duplicated. A failed repair keeps its record too; its tunnels stay `in_sync = false` until an apply completes it.
+
+## Refresh cost
+
+Terraform refreshes every resource in its own concurrent call. A connection does not read its objects one by one: it \
+asks for a snapshot of their scope — this provider's VPN connections in the AWS region, the tunnels and Cloud \
+Routers of the GCP project and region, the connections of the Azure resource group — and refreshes that start \
+together (within 5 seconds) share one snapshot. Refreshing many connections therefore costs a few list calls per \
+scope instead of several reads per connection, which matters against the clouds' API rate limits. The provider drops a snapshot as soon as it changes something in that scope, so it never reads its own \
+writes stale.
 ";
 
 fn page(

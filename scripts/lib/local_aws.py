@@ -1,5 +1,7 @@
-"""A local AWS for the quickstart: starts moto on a free 127.0.0.1 port, creates a hosted zone,
-prints `ENDPOINT ZONE_ID PID` and leaves moto running (the caller stops it)."""
+"""A local AWS for the quickstart: starts moto on a free 127.0.0.1 port, creates a hosted zone and a
+VPC, prints `ENDPOINT ZONE_ID VPC_ID PID` and leaves moto running (the caller stops it).
+
+Usage: local_aws.py MOTO_SERVER ZONE_NAME VPC_CIDR LOG"""
 
 import socket
 import subprocess
@@ -17,7 +19,7 @@ def free_port() -> int:
 
 
 def main() -> None:
-    moto_server, zone_name, log_path = sys.argv[1], sys.argv[2], sys.argv[3]
+    moto_server, zone_name, vpc_cidr, log_path = sys.argv[1:5]
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     with open(log_path, "ab") as log:
@@ -31,15 +33,24 @@ def main() -> None:
             if time.monotonic() > deadline or proc.poll() is not None:
                 sys.exit(f"moto did not start; see {log_path}")
             time.sleep(0.2)
-    r53 = boto3.client(
-        "route53",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    zone = r53.create_hosted_zone(Name=zone_name, CallerReference=f"quickstart-{time.time()}")
-    print(endpoint, zone["HostedZone"]["Id"].split("/")[-1], proc.pid)
+
+    def client(service):
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    try:
+        zone = client("route53").create_hosted_zone(Name=zone_name, CallerReference=f"quickstart-{time.time()}")
+        vpc = client("ec2").create_vpc(CidrBlock=vpc_cidr)
+    except Exception:
+        # The caller learns no pid when this fails, so it could not stop moto.
+        proc.kill()
+        raise
+    print(endpoint, zone["HostedZone"]["Id"].split("/")[-1], vpc["Vpc"]["VpcId"], proc.pid)
 
 
 if __name__ == "__main__":
