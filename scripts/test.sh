@@ -18,7 +18,7 @@ cargo run --quiet --bin multicloud-docs -- --check
 step "tests (unit, property, end-to-end)"
 if [[ ! -d "$ROOT/../shared/api-specs" ]]; then
   # cargo hides a passing test's output, so say it here: these tests return early without the specs.
-  echo "SKIPPED: ../shared/api-specs not found: the Azure emulator tests check nothing in this run" >&2
+  echo "SKIPPED: ../shared/api-specs not found: the Azure emulator and Azure client tests, the AWS-Azure and GCP-Azure VPN scenarios and the Azure examples check nothing in this run" >&2
 fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -78,7 +78,8 @@ pub async fn create_gateway(
             .await
             .map_err(|e| {
                 (
-                    None,
+                    // Recorded even now: destroy then removes an IP made before this one.
+                    Some(format!("{}/virtualNetworkGateways/{name}", rg_id(s))),
                     api_error(&format!("Cannot create public IP {pip}"), e),
                 )
             })?;

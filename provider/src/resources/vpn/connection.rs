@@ -488,8 +488,24 @@ async fn apply(
         }
     };
     let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
-    let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
-    let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
+    let observed = async {
+        let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
+        let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
+        Ok::<_, Diagnostics>((ra, rb))
+    }
+    .await;
+    let (ra, rb) = match observed {
+        Ok(r) => r,
+        // Everything exists: record it (tainted) rather than lose track of it.
+        Err(diags) => {
+            s.cloud_ids = Some(ids);
+            s.tunnels = Some(tunnel_states(&w, &a_ips, &b_ips, &[], &[]));
+            return Err(ApplyError {
+                partial: Some(encode(&s)?),
+                diags,
+            });
+        }
+    };
     let mut tunnels = tunnel_states(&w, &a_ips, &b_ips, &ra, &rb);
     for t in tunnels.iter_mut() {
         // Just built: a side that cannot list a piece yet (eventual consistency) is still in sync.
@@ -682,8 +698,9 @@ impl Resource<ProviderConfig> for VpnConnection {
     ) -> Result<(Value, Vec<u8>), Diagnostics> {
         Err(Diagnostic::error(
             "Import not supported",
-            "multicloud_vpn_connection cannot be imported: pre-shared keys cannot be read back from AWS, GCP or Azure. \
-             Remove the existing tunnels and let this resource create them, or keep managing them where they are.",
+            "multicloud_vpn_connection cannot be imported: GCP returns only a hash of a tunnel's shared secret, so the \
+             keys of an existing connection cannot be recovered into state. Let this resource create the tunnels (remove \
+             the old ones first), or keep managing them where they are.",
         )
         .into())
     }
