@@ -37,7 +37,15 @@ fn check(config: &Value, diags: &mut Diagnostics) {
     let Ok(g) = typed::decode::<Gateway>(config) else {
         return;
     };
-    let known = |name: &str| config.get(name).is_some_and(|v| !v.is_unknown());
+    // A `dynamic` block whose for_each is not known yet (e.g. at validate) arrives unknown, or as
+    // an object of unknowns: it may or may not exist, so the one-block rule waits for the plan.
+    let known = |name: &str| {
+        config.get(name).is_some_and(|v| match v {
+            Value::Unknown => false,
+            Value::Object(m) => m.is_empty() || !m.values().all(Value::is_unknown),
+            _ => true,
+        })
+    };
     if let Some(n) = &g.name
         && let Some(p) = rules::name_problem(n, NAME_MAX)
     {
