@@ -2,12 +2,14 @@
 
 mod harness;
 
+mod azure_client;
 mod azure_emulator;
 mod cidr_plan;
 mod cloudflare_emulator;
 mod debug_mode;
 mod emulator;
 mod examples;
+mod gcp_client;
 mod gcp_emulator;
 mod global_lb;
 mod grpc;

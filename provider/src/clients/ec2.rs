@@ -170,6 +170,14 @@ fn tags(kind: ResourceType, name: &str, piece: &str) -> TagSpecification {
         .build()
 }
 
+/// A describe of one id that does not exist (any more) is `None`, not an error.
+fn found<T>(r: Result<T, Ec2Error>) -> Result<Option<T>, Ec2Error> {
+    match r {
+        Err(e) if e.is_not_found() => Ok(None),
+        other => other.map(Some),
+    }
+}
+
 /// Deleting what is already gone is success.
 fn gone_is_fine<T>(r: Result<T, Ec2Error>) -> Result<(), Ec2Error> {
     match r {
@@ -322,17 +330,16 @@ impl Ec2 {
     /// None when the VGW does not exist or is deleted.
     pub async fn get_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>, Ec2Error> {
         tracing::debug!(operation = "DescribeVpnGateways", id, "ec2 call");
-        let out = match self
-            .client
-            .describe_vpn_gateways()
-            .vpn_gateway_ids(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(o) => o,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(out) = found(
+            self.client
+                .describe_vpn_gateways()
+                .vpn_gateway_ids(id)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?
+        else {
+            return Ok(None);
         };
         Ok(out.vpn_gateways().iter().find_map(|g| {
             let state = g
@@ -439,17 +446,16 @@ impl Ec2 {
 
     pub async fn get_transit_gateway(&self, id: &str) -> Result<Option<TransitGateway>, Ec2Error> {
         tracing::debug!(operation = "DescribeTransitGateways", id, "ec2 call");
-        let out = match self
-            .client
-            .describe_transit_gateways()
-            .transit_gateway_ids(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Ok(o) => o,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(out) = found(
+            self.client
+                .describe_transit_gateways()
+                .transit_gateway_ids(id)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?
+        else {
+            return Ok(None);
         };
         Ok(out.transit_gateways().iter().find_map(|t| {
             let state = t

@@ -123,16 +123,14 @@ pub async fn read_gateway(
     let (project, region, name) = parts(gw)?;
     let c = clients::compute(ctx, project, Duration::from_secs(60))?;
     let sc = scope(project, region);
-    let gateways = GATEWAYS
-        .get(&sc, || async {
-            let all = c
-                .list_vpn_gateways(region)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all.into_iter().map(|g| (g.name.clone(), g)).collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list HA VPN gateways", e))?;
+    let gateways = listed(
+        &GATEWAYS,
+        &sc,
+        "HA VPN gateways",
+        |g| g.name.clone(),
+        || c.list_vpn_gateways(region),
+    )
+    .await?;
     let routers = routers_of(&c, &sc, region).await?;
     let (Some(g), Some(r)) = (gateways.get(name), routers.get(&gcp_router_name(name))) else {
         return Ok(None);
@@ -144,18 +142,40 @@ pub async fn read_gateway(
     }))
 }
 
+/// A region-wide list from `snaps`, by name: fetched once, shared by concurrent reads.
+async fn listed<T, Fut>(
+    snaps: &Snapshots<HashMap<String, T>>,
+    sc: &str,
+    what: &str,
+    name: fn(&T) -> String,
+    fetch: impl FnOnce() -> Fut,
+) -> Result<Arc<HashMap<String, T>>, Diagnostics>
+where
+    T: Send + Sync,
+    Fut: std::future::Future<Output = Result<Vec<T>, crate::clients::gcp::GcpError>>,
+{
+    snaps
+        .get(sc, || async {
+            let all = fetch().await.map_err(|e| e.to_string())?;
+            Ok(all.into_iter().map(|t| (name(&t), t)).collect())
+        })
+        .await
+        .map_err(|e| api_error(&format!("Cannot list {what}"), e))
+}
+
 async fn routers_of(
     c: &Compute,
     sc: &str,
     region: &str,
 ) -> Result<Arc<HashMap<String, Router>>, Diagnostics> {
-    ROUTERS
-        .get(sc, || async {
-            let all = c.list_routers(region).await.map_err(|e| e.to_string())?;
-            Ok(all.into_iter().map(|r| (r.name.clone(), r)).collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list Cloud Routers", e))
+    listed(
+        &ROUTERS,
+        sc,
+        "Cloud Routers",
+        |r| r.name.clone(),
+        || c.list_routers(region),
+    )
+    .await
 }
 
 /// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
@@ -379,16 +399,14 @@ pub async fn observe(
     let (project, region, gw_name) = parts(&job.gateway)?;
     let c = clients::compute(ctx, project, Duration::from_secs(60))?;
     let sc = scope(project, region);
-    let tunnels = TUNNELS
-        .get(&sc, || async {
-            let all = c
-                .list_vpn_tunnels(region)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all.into_iter().map(|t| (t.name.clone(), t)).collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
+    let tunnels = listed(
+        &TUNNELS,
+        &sc,
+        "VPN tunnels",
+        |t| t.name.clone(),
+        || c.list_vpn_tunnels(region),
+    )
+    .await?;
     let routers = routers_of(&c, &sc, region).await?;
     let router = routers.get(&gcp_router_name(gw_name));
     let wanted = router.map(|r| desired_router(r, job));
