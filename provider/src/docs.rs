@@ -270,8 +270,9 @@ gateway's addresses. `a_status` and `b_status` are each cloud's own view of the 
 
 ## Timeouts
 
-`timeouts { create, delete }` default to 60 and 30 minutes: every wait for a cloud operation ends with an error once \
-it has taken longer. Progress is written to the provider log, and Ctrl-C ends a wait too. AWS takes a few minutes \
+`timeouts { create, delete }` default to 60 and 30 minutes. `create` bounds the whole build (and every wait in \
+it); when it runs out, what exists is recorded in `cloud_ids` and the object is kept tainted. `delete` bounds each wait \
+for a cloud operation. Progress is written to the provider log, and Ctrl-C ends a wait too. AWS takes a few minutes \
 per VPN connection. **With Azure, adding the tunnels' BGP addresses is an update of the virtual network gateway, \
 which takes Azure several minutes** (creating the gateway itself takes 30–45 minutes, see `multicloud_vpn_gateway`).
 

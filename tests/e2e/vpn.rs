@@ -29,8 +29,12 @@ struct Clouds {
 impl Clouds {
     /// None when Azure is needed and this clone has no ../shared (the emulator prints SKIPPED).
     fn start(needed: &[&str]) -> Option<Clouds> {
+        Self::start_with_azure(needed, &["--op-polls", "2"])
+    }
+
+    fn start_with_azure(needed: &[&str], azure_args: &[&str]) -> Option<Clouds> {
         let azure = if needed.contains(&"azure") {
-            Some(AzureEmulator::start_with(&["--op-polls", "2"])?)
+            Some(AzureEmulator::start_with(azure_args)?)
         } else {
             None
         };
@@ -566,3 +570,35 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     assert!(left.is_empty(), "{left:#?}");
 }
 both_versions!(azure_gateway_honours_timeouts);
+
+/// `timeouts.create` bounds the whole connection build: when Azure's gateway update outlasts it,
+/// the apply fails naming the limit, what AWS already has is recorded, and destroy removes it.
+fn connection_timeout_keeps_progress(tf: Tf) {
+    let Some(c) = Clouds::start_with_azure(&["aws", "azure"], &["--op-polls", "60"]) else {
+        return;
+    };
+    let w = Workdir::new(
+        tf,
+        Install::Mirror,
+        &c.config("aws", "azure", "  timeouts {\n    create = \"2s\"\n  }\n"),
+    )
+    .env("MULTICLOUD_AZURE_POLL_MS", "50");
+    w.init();
+    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("timeouts.create (2 s)"), "{text}");
+    let link = w
+        .resources()
+        .into_iter()
+        .find(|r| r["address"] == LINK)
+        .expect("partial state kept");
+    assert_eq!(link["tainted"], true, "{link}");
+    assert!(
+        link["values"]["cloud_ids"]["aws.vpn_connection.1"].is_string(),
+        "{link}"
+    );
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let left = c.leftovers();
+    assert!(left.is_empty(), "{left:#?}");
+}
+both_versions!(connection_timeout_keeps_progress);

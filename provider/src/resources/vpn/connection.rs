@@ -464,7 +464,20 @@ async fn apply(
     let w = work(typed::decode(planned)?)?;
     let timeout = w.timeout(true);
     let mut ids = prior_ids;
-    let built = build(ctx, &w, &mut ids, timeout).await;
+    // `timeouts.create` bounds the whole build, not only each wait inside it. What was made
+    // before the limit is in `ids` and goes into the (tainted) partial state below.
+    let built = match tokio::time::timeout(timeout, build(ctx, &w, &mut ids, timeout)).await {
+        Ok(r) => r,
+        Err(_) => Err(Diagnostic::error(
+            "VPN connection not finished in time",
+            format!(
+                "Building {} took longer than timeouts.create ({} s); what exists so far is recorded and the next apply resumes or removes it. Raise timeouts.create for slow clouds (Azure gateway updates take minutes).",
+                w.state.name.as_deref().unwrap_or_default(),
+                timeout.as_secs()
+            ),
+        )
+        .into()),
+    };
     let mut s = w.state.clone();
     s.tunnel_psks = Some(w.psks.clone());
     s.id = s.name.clone();
