@@ -15,7 +15,6 @@ use crate::both_versions;
 use crate::gcp_emulator::GcpEmulator;
 use crate::harness::{Install, Tf, Workdir, root};
 use crate::moto::Moto;
-use multicloud_provider::clients::ec2::Ec2;
 
 const GCP_NETWORK: &str = "platform";
 
@@ -93,29 +92,7 @@ impl Clouds {
 
     /// VPN objects still present in any cloud.
     fn leftovers(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.gcp.object_count() != 0 {
-            out.push(format!("GCP: {}", self.gcp.state()));
-        }
-        if let Some(a) = &self.azure
-            && a.object_count() != 0
-        {
-            out.push(format!("Azure: {}", a.state()["resources"]));
-        }
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let vpns = rt.block_on(async {
-            let ec2 = Ec2::connect(&self.moto.aws_settings(), Some("us-east-1"))
-                .await
-                .unwrap();
-            ec2.list_tagged_vpn_connections().await.unwrap()
-        });
-        if !vpns.is_empty() {
-            out.push(format!("AWS VPN connections: {vpns:?}"));
-        }
-        out
+        crate::vpn::leftovers(Some(&self.moto), Some(&self.gcp), self.azure.as_ref())
     }
 }
 

@@ -141,6 +141,25 @@ impl Moto {
         }
     }
 
+    /// The VPN connections this provider made in moto (us-east-1), through its own EC2 client.
+    pub fn vpn_connections(&self) -> Vec<multicloud_provider::clients::ec2::VpnConnection> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        rt.block_on(async {
+            let ec2 = multicloud_provider::clients::ec2::Ec2::connect(
+                &self.aws_settings(),
+                Some("us-east-1"),
+            )
+            .await
+            .expect("EC2 client for moto");
+            ec2.list_tagged_vpn_connections()
+                .await
+                .expect("list VPN connections")
+        })
+    }
+
     /// The same as a provider block, for Terraform configurations.
     pub fn provider_hcl(&self) -> String {
         format!(

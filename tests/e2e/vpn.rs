@@ -13,7 +13,6 @@ use crate::both_versions;
 use crate::gcp_emulator::GcpEmulator;
 use crate::harness::{Install, REQUIRED_PROVIDERS, Tf, Workdir, combined};
 use crate::moto::Moto;
-use multicloud_provider::clients::ec2::Ec2;
 
 const GCP_REGION: &str = "us-central1";
 const GCP_NETWORK: &str = "vpc-a";
@@ -112,41 +111,42 @@ impl Clouds {
 
     /// Objects left in every cloud.
     fn leftovers(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(g) = &self.gcp
-            && g.object_count() != 0
-        {
-            out.push(format!("GCP: {}", g.state()));
-        }
-        if let Some(a) = &self.azure
-            && a.object_count() != 0
-        {
-            out.push(format!("Azure: {}", a.state()["resources"]));
-        }
-        if let Some((m, _)) = &self.moto {
-            let vpns = rt().block_on(async {
-                let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1"))
-                    .await
-                    .unwrap();
-                ec2.list_tagged_vpn_connections().await.unwrap()
-            });
-            if !vpns.is_empty() {
-                out.push(format!("AWS VPN connections: {vpns:?}"));
-            }
-        }
-        out
+        leftovers(
+            self.moto.as_ref().map(|(m, _)| m),
+            self.gcp.as_ref(),
+            self.azure.as_ref(),
+        )
     }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 fn tunnels(state: &J) -> &Vec<J> {
     state["tunnels"].as_array().expect("tunnels")
+}
+
+/// VPN objects still present in the clouds given: GCP and Azure emulator objects, and the VPN
+/// connections this provider made in moto.
+pub fn leftovers(
+    moto: Option<&Moto>,
+    gcp: Option<&GcpEmulator>,
+    azure: Option<&AzureEmulator>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(g) = gcp
+        && g.object_count() != 0
+    {
+        out.push(format!("GCP: {}", g.state()));
+    }
+    if let Some(a) = azure
+        && a.object_count() != 0
+    {
+        out.push(format!("Azure: {}", a.state()["resources"]));
+    }
+    if let Some(vpns) = moto.map(Moto::vpn_connections)
+        && !vpns.is_empty()
+    {
+        out.push(format!("AWS VPN connections: {vpns:?}"));
+    }
+    out
 }
 
 /// What each cloud holds after an apply, checked against the connection's state.
@@ -216,12 +216,7 @@ fn check_clouds(c: &Clouds, a: &str, b: &str, st: &J) {
         }
     }
     if let Some((m, _)) = &c.moto {
-        let vpns = rt().block_on(async {
-            let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1"))
-                .await
-                .unwrap();
-            ec2.list_tagged_vpn_connections().await.unwrap()
-        });
+        let vpns = m.vpn_connections();
         assert_eq!(vpns.len(), 2, "{vpns:?}");
     }
 }
@@ -400,12 +395,7 @@ fn failed_create_is_cleaned_up(tf: Tf) {
     );
     w.assert_plan_empty();
     let (m, _) = c.moto.as_ref().unwrap();
-    let vpns = rt().block_on(async {
-        let ec2 = Ec2::connect(&m.aws_settings(), Some("us-east-1"))
-            .await
-            .unwrap();
-        ec2.list_tagged_vpn_connections().await.unwrap()
-    });
+    let vpns = m.vpn_connections();
     assert_eq!(
         vpns.len(),
         2,

@@ -11,15 +11,9 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::Snapshots;
 use super::clients;
 use super::gateway_model::{AwsSite, Gateway};
-use super::side::{CloudIds, SideJob, SideTunnel, TunnelReport, api_error};
+use super::side::{CloudIds, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of};
 use crate::ProviderConfig;
 use crate::clients::ec2::{Ec2, Target, TunnelRequest, VpnConnection};
-
-/// What a gateway create or read reports.
-pub struct SiteFacts {
-    pub id: String,
-    pub asn: i64,
-}
 
 fn site(gw: &Gateway) -> Result<&AwsSite, Diagnostics> {
     gw.aws
@@ -95,6 +89,7 @@ pub async fn create_gateway(
     Ok(SiteFacts {
         id: vgw.id,
         asn: vgw.asn.map_or(asn, i64::from),
+        ..SiteFacts::default()
     })
 }
 
@@ -123,7 +118,11 @@ async fn check_transit_gateway(
         )
         .into());
     }
-    Ok(SiteFacts { id: t.id, asn })
+    Ok(SiteFacts {
+        id: t.id,
+        asn,
+        ..SiteFacts::default()
+    })
 }
 
 /// None when the VGW is gone (or detached from its VPC: that is drift the next apply repairs by
@@ -140,6 +139,7 @@ pub async fn read_gateway(
             Ok(Some(t)) => Ok(Some(SiteFacts {
                 id: t.id,
                 asn: t.asn.map_or(gw.asn.unwrap_or_default(), i64::from),
+                ..SiteFacts::default()
             })),
             Ok(None) => Ok(None),
             Err(e) => Err(api_error("Cannot read the transit gateway", e)),
@@ -162,6 +162,7 @@ pub async fn read_gateway(
     Ok(Some(SiteFacts {
         id: vgw.id,
         asn: vgw.asn.map_or(gw.asn.unwrap_or_default(), i64::from),
+        ..SiteFacts::default()
     }))
 }
 
@@ -419,13 +420,7 @@ pub async fn remove(
     let ec2 = clients::ec2(ctx, region(s), timeout).await?;
     let result = async {
         for kind in ["vpn_connection", "customer_gateway"] {
-            let keys: Vec<String> = ids
-                .keys()
-                .filter(|k| k.starts_with(&format!("aws.{kind}.")))
-                .cloned()
-                .collect();
-            for k in keys {
-                let id = ids[&k].clone();
+            for (k, id) in entries_of(ids, &format!("aws.{kind}.")) {
                 tracing::info!(id, "deleting AWS {kind}");
                 let r = if kind == "vpn_connection" {
                     ec2.delete_vpn_connection(&id).await

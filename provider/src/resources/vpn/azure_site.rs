@@ -12,16 +12,9 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
-use super::side::{CloudIds, SideJob, TunnelReport, api_error};
+use super::side::{CloudIds, SideJob, SiteFacts, TunnelReport, api_error, entries_of};
 use crate::ProviderConfig;
 use crate::clients::azure::{Connection, Network, NewConnection, NewVnetGateway, VnetGateway};
-
-pub struct SiteFacts {
-    pub id: String,
-    pub asn: i64,
-    pub public_ips: Vec<String>,
-    pub bgp_peering_addresses: Vec<String>,
-}
 
 fn site(gw: &Gateway) -> Result<&AzureSite, Diagnostics> {
     gw.azure
@@ -438,13 +431,7 @@ pub async fn remove(
     let s = site(&job.gateway)?;
     let net = client(ctx, s, job.timeout)?;
     for kind in ["connection", "local_gateway"] {
-        let keys: Vec<String> = ids
-            .keys()
-            .filter(|k| k.starts_with(&format!("azure.{kind}.")))
-            .cloned()
-            .collect();
-        for k in keys {
-            let name = ids[&k].clone();
+        for (k, name) in entries_of(ids, &format!("azure.{kind}.")) {
             tracing::info!(name, "deleting Azure {kind}");
             let r = if kind == "connection" {
                 net.delete_connection(rg(s), &name).await

@@ -10,6 +10,7 @@ use tfplugin::{
 
 use super::gateway_model::{self, AZURE_SKUS, Gateway, GatewayState};
 use super::rules::{self, Cloud};
+use super::side::SiteFacts;
 use super::timeouts::Timeouts;
 use super::{aws_site, azure_site, gcp_site};
 use crate::ProviderConfig;
@@ -19,14 +20,6 @@ pub struct VpnGateway;
 const NAME_MAX: usize = 40;
 const CREATE_DEFAULT: Duration = Duration::from_secs(45 * 60);
 const DELETE_DEFAULT: Duration = Duration::from_secs(30 * 60);
-
-/// What the cloud reported about a site, whichever cloud.
-struct Facts {
-    id: String,
-    asn: i64,
-    public_ips: Vec<String>,
-    bgp_peering_addresses: Vec<String>,
-}
 
 fn encode(s: &GatewayState) -> Result<Value, Diagnostics> {
     typed::encode(s, &gateway_model::schema().value_type())
@@ -131,32 +124,11 @@ async fn create_site(
     ctx: &Ctx<ProviderConfig>,
     g: &Gateway,
     timeout: Duration,
-) -> Result<Facts, (Option<String>, Diagnostics)> {
+) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
     match g.site_cloud() {
-        Some(Cloud::Aws) => aws_site::create_gateway(ctx, g, timeout)
-            .await
-            .map(|f| Facts {
-                id: f.id,
-                asn: f.asn,
-                public_ips: Vec::new(),
-                bgp_peering_addresses: Vec::new(),
-            }),
-        Some(Cloud::Gcp) => gcp_site::create_gateway(ctx, g, timeout)
-            .await
-            .map(|f| Facts {
-                id: f.id,
-                asn: f.asn,
-                public_ips: f.public_ips,
-                bgp_peering_addresses: Vec::new(),
-            }),
-        Some(Cloud::Azure) => azure_site::create_gateway(ctx, g, timeout)
-            .await
-            .map(|f| Facts {
-                id: f.id,
-                asn: f.asn,
-                public_ips: f.public_ips,
-                bgp_peering_addresses: f.bgp_peering_addresses,
-            }),
+        Some(Cloud::Aws) => aws_site::create_gateway(ctx, g, timeout).await,
+        Some(Cloud::Gcp) => gcp_site::create_gateway(ctx, g, timeout).await,
+        Some(Cloud::Azure) => azure_site::create_gateway(ctx, g, timeout).await,
         None => Err((
             None,
             Diagnostic::error("No site block", "Set one of aws, gcp or azure.").into(),
@@ -164,31 +136,19 @@ async fn create_site(
     }
 }
 
-async fn read_site(ctx: &Ctx<ProviderConfig>, g: &Gateway) -> Result<Option<Facts>, Diagnostics> {
-    Ok(match g.site_cloud() {
-        Some(Cloud::Aws) => aws_site::read_gateway(ctx, g).await?.map(|f| Facts {
-            id: f.id,
-            asn: f.asn,
-            public_ips: Vec::new(),
-            bgp_peering_addresses: Vec::new(),
-        }),
-        Some(Cloud::Gcp) => gcp_site::read_gateway(ctx, g).await?.map(|f| Facts {
-            id: f.id,
-            asn: f.asn,
-            public_ips: f.public_ips,
-            bgp_peering_addresses: Vec::new(),
-        }),
-        Some(Cloud::Azure) => azure_site::read_gateway(ctx, g).await?.map(|f| Facts {
-            id: f.id,
-            asn: f.asn,
-            public_ips: f.public_ips,
-            bgp_peering_addresses: f.bgp_peering_addresses,
-        }),
-        None => None,
-    })
+async fn read_site(
+    ctx: &Ctx<ProviderConfig>,
+    g: &Gateway,
+) -> Result<Option<SiteFacts>, Diagnostics> {
+    match g.site_cloud() {
+        Some(Cloud::Aws) => aws_site::read_gateway(ctx, g).await,
+        Some(Cloud::Gcp) => gcp_site::read_gateway(ctx, g).await,
+        Some(Cloud::Azure) => azure_site::read_gateway(ctx, g).await,
+        None => Ok(None),
+    }
 }
 
-fn with_facts(mut s: GatewayState, f: Facts) -> GatewayState {
+fn with_facts(mut s: GatewayState, f: SiteFacts) -> GatewayState {
     s.gw.id = Some(f.id);
     s.gw.asn = Some(f.asn);
     s.gw.public_ips = Some(f.public_ips);

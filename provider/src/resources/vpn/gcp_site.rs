@@ -13,17 +13,11 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
-use super::side::{CloudIds, SideJob, TunnelReport, api_error};
+use super::side::{CloudIds, SideJob, SiteFacts, TunnelReport, api_error, entries_of};
 use crate::ProviderConfig;
 use crate::clients::gcp::{
     BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
 };
-
-pub struct SiteFacts {
-    pub id: String,
-    pub asn: i64,
-    pub public_ips: Vec<String>,
-}
 
 fn site(gw: &Gateway) -> Result<&GcpSite, Diagnostics> {
     gw.gcp
@@ -111,6 +105,7 @@ pub async fn create_gateway(
         id,
         asn,
         public_ips: g.interface_ips,
+        ..SiteFacts::default()
     })
 }
 
@@ -139,6 +134,7 @@ pub async fn read_gateway(
         id: gateway_id(project, region, name),
         asn: i64::from(r.asn),
         public_ips: g.interface_ips.clone(),
+        ..SiteFacts::default()
     }))
 }
 
@@ -469,13 +465,7 @@ pub async fn remove(
         }
         ids.remove("gcp.router");
     }
-    let tunnel_keys: Vec<String> = ids
-        .keys()
-        .filter(|k| k.starts_with("gcp.tunnel."))
-        .cloned()
-        .collect();
-    for k in tunnel_keys {
-        let name = ids[&k].clone();
+    for (k, name) in entries_of(ids, "gcp.tunnel.") {
         tracing::info!(tunnel = name, "deleting GCP VPN tunnel");
         c.delete_vpn_tunnel(region, &name)
             .await

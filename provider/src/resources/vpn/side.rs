@@ -67,11 +67,53 @@ pub struct TunnelReport {
     pub in_sync: bool,
 }
 
+/// What a gateway create or read reports, whichever cloud. AWS has no fixed public addresses
+/// (each connection's tunnels get their own) and only Azure reports BGP peering addresses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SiteFacts {
+    pub id: String,
+    pub asn: i64,
+    pub public_ips: Vec<String>,
+    pub bgp_peering_addresses: Vec<String>,
+}
+
 /// Progress record: which cloud objects exist, by a stable key (`aws.vpn_connection.0`, …).
 /// It is part of the state, so a failed create leaves Terraform the list of what to remove.
 pub type CloudIds = BTreeMap<String, String>;
 
+/// The entries of `ids` whose key starts with `prefix` (e.g. `aws.vpn_connection.`), in key order:
+/// what a removal walks, deleting each entry once its object is gone.
+pub fn entries_of(ids: &CloudIds, prefix: &str) -> Vec<(String, String)> {
+    ids.range(prefix.to_string()..)
+        .take_while(|(k, _)| k.starts_with(prefix))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// `summary` plus the API's error, as an error diagnostic.
 pub fn api_error(summary: &str, err: impl fmt::Display) -> Diagnostics {
     tfplugin::Diagnostic::error(summary, err.to_string()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_by_prefix() {
+        let ids: CloudIds = [
+            ("aws.a.0", "x"),
+            ("aws.a.1", "y"),
+            ("aws.ab.0", "z"),
+            ("gcp.a.0", "w"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let got: Vec<String> = entries_of(&ids, "aws.a.")
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(got, ["x", "y"]);
+    }
 }
