@@ -49,8 +49,12 @@ fi
 
 # Check that a terraform CLI prints the expected first line for `version`.
 check_version() {
+  # The whole output first, then its first line: `version | head -n1` under pipefail is a race.
+  # When head exits before Terraform's second write, Terraform 1.0.3 dies of SIGPIPE and its
+  # panicwrap parent exits 255, which once failed CI with no message at all.
   local got
-  got="$("$1" version | head -n1)"
+  got="$("$1" version)"
+  got="${got%%$'\n'*}"
   [[ "$got" == "Terraform v$2" ]] || { say "FAIL: $1 version said '$got'"; exit 1; }
 }
 

@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Outside the clone, so CI runs on this machine reuse the build (a clean build takes minutes).
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/multicloud-target}
 export CHECKPOINT_DISABLE=1
-PROVIDER_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n1)
+PROVIDER_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p;T;q' "$ROOT/Cargo.toml")
 
 # write_mirror PROFILE DIR: DIR becomes a mirror with target/PROFILE/terraform-provider-multicloud.
 write_mirror() {
