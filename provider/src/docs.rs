@@ -227,8 +227,10 @@ Each tunnel has a /30 (`inside_cidrs`, `tunnels[*].inside_cidr`) whose two hosts
 checked at plan:
 
 - a /30 network address inside 169.254.0.0/16, one per tunnel, no two alike;
-- with AWS: not 169.254.0.0/30 to 169.254.5.0/30 nor 169.254.169.252/30 (AWS reserves them), and unique among all \
-  VPN connections of the same AWS gateway (checked by AWS at apply);
+- with AWS: not 169.254.0.0/30 to 169.254.5.0/30 nor 169.254.169.252/30 (AWS reserves them);
+- not used by another connection on either gateway, when the gateway already exists: the plan asks the clouds \
+  (the AWS gateway's VPN connections, the GCP Cloud Router's interfaces, the Azure gateway's custom APIPA addresses) \
+  and names the user of a /30 that is taken;
 - with Azure: inside 169.254.21.0/24 or 169.254.22.0/24, the range Azure accepts as custom (APIPA) BGP addresses.
 
 AWS speaks BGP from the first host of the /30, so with AWS in the pair it gets the first host and the other side the \
@@ -236,9 +238,16 @@ second; between GCP and Azure, side `a` gets the first.
 
 Without `inside_cidrs`, the /30s are allocated at plan from the connection's `name`: a stable hash of the name picks \
 a block of `tunnel_count` consecutive valid /30s, so the plan shows the addresses before anything exists and the \
-same name always gets the same block. Once created, the connection keeps its addresses. Different names rarely \
-pick the same block, but with Azure there are only 32 blocks of four: when several connections share a gateway, set \
-`inside_cidrs` on each. Changing `inside_cidrs` replaces the connection.
+same name always gets the same block. When a gateway already exists, blocks that other connections use on it are \
+skipped (the next free block is taken), so a connection added to a hub never collides with the ones already there. \
+Once created, the connection keeps its addresses. Changing `inside_cidrs` replaces the connection.
+
+What the plan cannot see: connections created in the same apply as their shared gateway, or several new connections \
+on one gateway in one apply, do not know each other's blocks. Different names rarely pick the same block (4,095 \
+blocks of four without Azure, but only 32 with Azure); when they do, the apply fails before building (Terraform \
+reports an inconsistent final plan) or the cloud refuses the second, and the next apply picks a free block. To rule \
+it out, give such connections `inside_cidrs` (as `modules/networking` does) or create them in separate applies. \
+If the clouds cannot be asked at plan (no credentials yet), the plan warns and allocates from the name alone.
 
 ## ASNs
 

@@ -484,6 +484,17 @@ fn gcp_emulator_rejects_what_google_rejects() {
         Some(json!({"interfaces": [{"name": "if-x", "linkedVpnTunnel": "ghost"}]})),
     );
     assert_eq!(r.status, 400, "{}", r.body);
+    // Two interfaces of one router whose ranges overlap.
+    let r = emu.api(
+        "PATCH",
+        &regional("routers/vpn-router"),
+        Some(json!({"interfaces": [
+            {"name": "if-a", "ipRange": "169.254.7.1/30"},
+            {"name": "if-b", "ipRange": "169.254.7.2/30"}
+        ]})),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.to_string().contains("if-a"), "{}", r.body);
 
     // In use -> 400 resourceInUseByAnotherResource.
     for rel in [

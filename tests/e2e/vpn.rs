@@ -444,6 +444,154 @@ fn gateway_gone_means_recreate(tf: Tf) {
 }
 both_versions!(gateway_gone_means_recreate);
 
+/// Connections sharing a hub gateway (GCP, then Azure) with two AWS sites: a second connection
+/// whose name seeds the same inside /30s as the first's is planned around them (the hub's router
+/// interfaces or APIPA addresses already use them), both build, and inside_cidrs set to a /30 in
+/// use is refused at plan, naming its user.
+fn shared_gateway_gets_free_cidrs(tf: Tf) {
+    shared_hub(
+        tf,
+        "gcp",
+        "interface spoke-0-if1 of Cloud Router gcp-site-router",
+    );
+    shared_hub(tf, "azure", "Azure connection spoke-0-t1");
+}
+both_versions!(shared_gateway_gets_free_cidrs);
+
+fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
+    use multicloud_provider::resources::vpn::rules::Cloud;
+    use multicloud_provider::resources::vpn::topology::allocate;
+    let Some(c) = Clouds::start(&["aws", hub]) else {
+        return; // no ../shared: the Azure emulator printed SKIPPED
+    };
+    let hub_cloud = Cloud::parse(hub).unwrap();
+    let vpc2 = c.moto.as_ref().unwrap().0.create_vpc("10.20.0.0/16");
+    let seeded: Vec<String> = allocate("spoke-0", Cloud::Aws, hub_cloud, 4)
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    // A name whose own allocation is the same group (4095 groups of four, 32 with Azure).
+    let second = (1..)
+        .map(|k| format!("spoke-{k}"))
+        .find(|n| {
+            allocate(n, Cloud::Aws, hub_cloud, 4)
+                .iter()
+                .map(|n| n.to_string())
+                .eq(seeded.iter().cloned())
+        })
+        .unwrap();
+    let connection = |res: &str, name: &str, aws: &str, extra: &str| {
+        format!(
+            "resource \"multicloud_vpn_connection\" \"{res}\" {{\n  name = \"{name}\"\n  a    = multicloud_vpn_gateway.{aws}\n  b    = multicloud_vpn_gateway.{hub}\n{extra}}}\n"
+        )
+    };
+    let aws2 = format!(
+        "resource \"multicloud_vpn_gateway\" \"aws2\" {{\n  name = \"aws2-site\"\n  aws {{\n    region          = \"us-east-1\"\n    vpc_id          = \"{vpc2}\"\n    amazon_side_asn = 64513\n  }}\n}}\n"
+    );
+    let first = format!(
+        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}",
+        c.provider(),
+        c.gateway("aws"),
+        c.gateway(hub),
+        connection("first", "spoke-0", "aws", "")
+    );
+    let w = Workdir::new(tf, Install::Mirror, &first).env("MULTICLOUD_AZURE_POLL_MS", "20");
+    w.init();
+    w.apply();
+    let cidrs = |addr: &str, st: &J| -> Vec<String> {
+        st["inside_cidrs"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{addr}: {st}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        cidrs("first", &w.state_of("multicloud_vpn_connection.first")),
+        seeded
+    );
+
+    // A /30 the first connection's router interface uses, set by hand: refused at plan.
+    let free: Vec<String> = allocate("unrelated", Cloud::Aws, hub_cloud, 4)
+        .iter()
+        .map(|n| n.to_string())
+        .filter(|n| !seeded.contains(n))
+        .collect();
+    let clash = format!(
+        "  inside_cidrs = [\"{}\", \"{}\", \"{}\", \"{}\"]\n",
+        free[0], seeded[1], free[1], free[2]
+    );
+    w.write(
+        "main.tf",
+        &format!(
+            "{first}{aws2}{}",
+            connection("second", &second, "aws2", &clash)
+        ),
+    );
+    let text = w.fails(&["plan", "-input=false", "-no-color"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("inside_cidrs[1]")
+            && flat.contains("already in use")
+            && flat.contains(user_of_second_cidr),
+        "{text}"
+    );
+
+    // Left to the provider, the second name's group is skipped: the router already uses it.
+    w.write(
+        "main.tf",
+        &format!("{first}{aws2}{}", connection("second", &second, "aws2", "")),
+    );
+    let planned = w.planned_change("multicloud_vpn_connection.second")["after"].clone();
+    let second_cidrs = cidrs("second", &planned);
+    assert_eq!(second_cidrs.len(), 4);
+    assert!(
+        second_cidrs.iter().all(|n| !seeded.contains(n)),
+        "{second} was planned into spoke-0's /30s: {second_cidrs:?}"
+    );
+    w.apply();
+    w.assert_plan_empty();
+    // Eight tunnels' worth of BGP addresses on the hub, none shared.
+    let used = hub_bgp_addresses(&c);
+    let distinct: std::collections::BTreeSet<&String> = used.iter().collect();
+    assert_eq!((used.len(), distinct.len()), (8, 8), "{used:?}");
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
+}
+
+/// The hub's own BGP addresses: GCP router interface ranges or Azure custom APIPA addresses.
+fn hub_bgp_addresses(c: &Clouds) -> Vec<String> {
+    let strings = |v: &J| v.as_str().map(String::from);
+    if let Some(g) = &c.gcp {
+        return g.state()["routers"][0]["interfaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| strings(&i["ipRange"]))
+            .collect();
+    }
+    let s = c.azure.as_ref().expect("azure").state();
+    s["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "virtualNetworkGateways")
+        .flat_map(|g| {
+            g["body"]["properties"]["bgpSettings"]["bgpPeeringAddresses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|p| {
+            p["customBgpIpAddresses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|v| strings(&v))
+        .collect()
+}
+
 /// Every cloud rule is a plan-time diagnostic that names the attribute; nothing is called.
 fn bad_inputs_fail_at_plan(tf: Tf) {
     let c = Clouds {

@@ -97,6 +97,10 @@ ROUTER_ASN_EXTRA = (16550,)
 ROUTER_INTERFACE_V4_NET = ipaddress.ip_network("169.254.0.0/16")
 # [ROUTER] a BGP peer's peerIpAddress lies in the subnet of its interface's ipRange.
 BGP_PEER_IN_INTERFACE_RANGE = True
+# [ROUTER] the interfaces of one Cloud Router may not have overlapping IP ranges (each is its own
+# link-local subnet). [EMULATOR] the wording of the error is ours; its reason, `invalid`, is GCP's
+# usual one for a bad field value.
+ROUTER_INTERFACE_RANGES_DISJOINT = True
 # [DISCOVERY VpnTunnel.sharedSecretHash] "Hash of the shared secret." - computed by the server;
 # the secret itself is never returned. [EMULATOR] a client-sent hash is ignored like output-only.
 SERVER_COMPUTED = {("VpnTunnel", "sharedSecretHash")}
@@ -734,6 +738,11 @@ class Handlers:
                         "/" not in i["ipRange"]:
                     raise bad(f"Invalid value for field '{where}.ip_range': '{i['ipRange']}'. "
                               "IPv4 interface range must be a link-local CIDR (169.254.0.0/16).")
+                clash = next((other for other, r in ranges.items()
+                              if r.network.overlaps(iface.network)), None)
+                if ROUTER_INTERFACE_RANGES_DISJOINT and clash is not None:
+                    raise bad(f"Invalid value for field '{where}.ip_range': '{i['ipRange']}'. "
+                              f"It overlaps the IP range of interface '{clash}' of this router.")
                 ranges[i["name"]] = iface
             if i.get("linkedVpnTunnel"):
                 tk = e.resolve(i["linkedVpnTunnel"], "vpnTunnels", scope,

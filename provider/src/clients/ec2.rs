@@ -721,6 +721,30 @@ impl Ec2 {
             .collect()
     }
 
+    /// Every live VPN connection to `target`, whoever made it: what tells a new connection which
+    /// inside CIDRs the gateway already uses. One region-wide call, filtered here (the
+    /// `vpn-gateway-id` / `transit-gateway-id` filters are not in every EC2 emulator).
+    pub async fn list_vpn_connections_to(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<VpnConnection>, Ec2Error> {
+        tracing::debug!(operation = "DescribeVpnConnections", ?target, "ec2 call");
+        let out = self
+            .client
+            .describe_vpn_connections()
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut found = Vec::new();
+        for c in out.vpn_connections() {
+            let c = vpn_connection(c)?;
+            if !c.is_gone() && c.target.as_ref() == Some(target) {
+                found.push(c);
+            }
+        }
+        Ok(found)
+    }
+
     /// The live VPN connection tagged `piece`, if an earlier attempt made one.
     pub async fn find_vpn_connection(
         &self,

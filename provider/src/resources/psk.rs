@@ -124,7 +124,7 @@ impl Resource<ProviderConfig> for Psk {
         schema()
     }
 
-    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
         let Some(prior) = req.prior else { return };
         let keepers_path = Path::root().attr("keepers");
         let prior_keepers = prior.get("keepers").unwrap_or(&Value::Null);

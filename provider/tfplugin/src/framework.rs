@@ -79,8 +79,11 @@ pub trait Resource<D>: Send + Sync {
     /// Cross-attribute checks beyond the declared validators. `config` may hold unknown values.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Refine the plan (runs after defaults, unknown-marking and declared modifiers).
-    fn modify_plan(&self, _req: &mut PlanRequest<'_>) {}
+    /// Refine the plan (runs after defaults, unknown-marking and declared modifiers). `ctx` is for
+    /// what only the cloud knows at plan (e.g. what other objects already use); it may be
+    /// unconfigured or hold partial settings while the provider's own config is unknown, so a
+    /// failing lookup should degrade to a warning, not fail the plan.
+    async fn modify_plan(&self, _ctx: &Ctx<D>, _req: &mut PlanRequest<'_>) {}
 
     async fn create(&self, ctx: &Ctx<D>, planned: &Value) -> Result<Value, ApplyError>;
 

@@ -100,7 +100,7 @@ impl Resource<ProviderConfig> for GlobalLb {
         }
     }
 
-    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
         if !req.config.is_wholly_known() {
             return;
         }

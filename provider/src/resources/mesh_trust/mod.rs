@@ -151,7 +151,7 @@ impl Resource<ProviderConfig> for MeshTrust {
         }
     }
 
-    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
         if !req.config.is_wholly_known() {
             // The framework already planned every computed attribute as unknown.
             return;

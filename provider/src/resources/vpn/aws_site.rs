@@ -11,7 +11,10 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::Snapshots;
 use super::clients;
 use super::gateway_model::{AwsSite, Gateway};
-use super::side::{CloudIds, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of};
+use super::side::{
+    CloudIds, InUse, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of,
+    is_own_piece,
+};
 use crate::ProviderConfig;
 use crate::clients::ec2::{Ec2, Target, TunnelRequest, VpnConnection};
 
@@ -186,6 +189,38 @@ pub async fn delete_gateway(
 }
 
 // --- a connection's AWS side -------------------------------------------------------------------
+
+/// The inside /30s that VPN connections other than connection `own`'s use on this gateway (AWS
+/// refuses a tunnel inside CIDR already used on the same VGW or TGW).
+pub async fn inside_cidrs_in_use(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    own: &str,
+    timeout: Duration,
+) -> Result<Vec<InUse>, Diagnostics> {
+    let s = site(gw)?;
+    let ec2 = clients::ec2(ctx, region(s), timeout).await?;
+    let conns = ec2
+        .list_vpn_connections_to(&target(gw)?)
+        .await
+        .map_err(|e| api_error("Cannot list the gateway's VPN connections", e))?;
+    Ok(conns
+        .iter()
+        .filter(|c| {
+            !c.piece
+                .as_deref()
+                .is_some_and(|p| is_own_piece(p, own, "/vpn"))
+        })
+        .flat_map(|c| {
+            c.tunnels.iter().filter_map(|t| {
+                InUse::around(
+                    t.inside_cidr.as_deref()?,
+                    format!("AWS VPN connection {}", c.id),
+                )
+            })
+        })
+        .collect())
+}
 
 fn target(gw: &Gateway) -> Result<Target, Diagnostics> {
     let s = site(gw)?;

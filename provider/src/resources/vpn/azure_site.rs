@@ -12,7 +12,9 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
-use super::side::{CloudIds, SideJob, SiteFacts, TunnelReport, api_error, entries_of};
+use super::side::{
+    CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
+};
 use crate::ProviderConfig;
 use crate::clients::azure::{Connection, Network, NewConnection, NewVnetGateway, VnetGateway};
 
@@ -194,6 +196,45 @@ fn scope(s: &AzureSite) -> String {
         s.subscription_id.as_deref().unwrap_or_default(),
         rg(s)
     )
+}
+
+/// The inside /30s around the gateway's custom APIPA BGP addresses, except those of connection
+/// `own`'s IPsec connections (one gateway address may serve one tunnel only).
+pub async fn inside_cidrs_in_use(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    own: &str,
+    timeout: Duration,
+) -> Result<Vec<InUse>, Diagnostics> {
+    let s = site(gw)?;
+    let net = client(ctx, s, timeout)?;
+    let gw_name = gw.name.as_deref().unwrap_or_default();
+    let Some(g) = net
+        .get_vnet_gateway(rg(s), gw_name)
+        .await
+        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+    else {
+        return Ok(Vec::new());
+    };
+    let conns = net
+        .list_connections(rg(s))
+        .await
+        .map_err(|e| api_error("Cannot list the IPsec connections", e))?;
+    let by_address = |addr: &str| -> Option<&Connection> {
+        conns.iter().find(|c| {
+            c.gateway_id.eq_ignore_ascii_case(&g.id)
+                && c.custom_bgp.iter().any(|(_, ip)| ip == addr)
+        })
+    };
+    Ok(g.ip_configs
+        .iter()
+        .flat_map(|c| c.custom_apipa.iter())
+        .filter_map(|addr| match by_address(addr) {
+            Some(c) if is_own_piece(&c.name, own, "-t") => None,
+            Some(c) => InUse::around(addr, format!("Azure connection {}", c.name)),
+            None => InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}")),
+        })
+        .collect())
 }
 
 /// The custom APIPA addresses per instance: the others' plus (if `add`) this job's.

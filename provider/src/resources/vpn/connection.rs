@@ -13,7 +13,7 @@ use tfplugin::{
 use super::connection_model::{self, ConnectionState, DEFAULT_IKE, DEFAULT_TUNNELS, TunnelState};
 use super::gateway_model::Gateway;
 use super::rules::{self, Cloud};
-use super::side::{CloudIds, SideJob, SideTunnel, TunnelReport};
+use super::side::{CloudIds, InUse, SideJob, SideTunnel, TunnelReport};
 use super::timeouts::Timeouts;
 use super::topology::{self, TunnelLayout};
 use super::{aws_site, azure_site, gcp_site};
@@ -26,6 +26,8 @@ const NAME_MAX: usize = 40;
 const CREATE_DEFAULT: Duration = Duration::from_secs(60 * 60);
 const DELETE_DEFAULT: Duration = Duration::from_secs(30 * 60);
 const GENERATED_PSK_LENGTH: usize = 32;
+/// Bounds the plan-time look at what the gateways already use.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A side's cloud, from its computed `cloud` or, before that is known, from its site block.
 fn cloud_of(g: &Gateway) -> Option<Cloud> {
@@ -110,13 +112,14 @@ fn check(c: &ConnectionState, diags: &mut Diagnostics) {
     }
 }
 
-/// The inside /30s: configured, else the prior state's, else allocated from the name.
+/// The inside /30s: configured, else the prior state's, else allocated from the name around
+/// what other connections use on the gateways (None when nothing is left).
 fn inside_cidrs(
     c: &ConnectionState,
     prior: Option<&ConnectionState>,
-    ca: Cloud,
-    cb: Cloud,
-) -> Vec<Ipv4Net> {
+    (ca, cb): (Cloud, Cloud),
+    taken: &[InUse],
+) -> Option<Vec<Ipv4Net>> {
     let n = c.tunnel_count.unwrap_or(DEFAULT_TUNNELS) as usize;
     let given = c.inside_cidrs.clone().or_else(|| {
         prior
@@ -124,8 +127,79 @@ fn inside_cidrs(
             .filter(|v| v.len() == n)
     });
     match given {
-        Some(v) => v.iter().filter_map(|s| s.parse().ok()).collect(),
-        None => topology::allocate(c.name.as_deref().unwrap_or_default(), ca, cb, n),
+        Some(v) => Some(v.iter().filter_map(|s| s.parse().ok()).collect()),
+        None => {
+            let taken: Vec<Ipv4Net> = taken.iter().map(|t| t.cidr).collect();
+            topology::allocate_avoiding(c.name.as_deref().unwrap_or_default(), ca, cb, n, &taken)
+        }
+    }
+}
+
+/// What other connections already use on whichever gateways exist, for a connection planned
+/// anew. A gateway still to be created uses nothing; a lookup that fails is a warning, and the
+/// plan goes on from the name alone (as it would with the cloud unreachable at plan).
+async fn in_use_on_gateways(
+    ctx: &Ctx<ProviderConfig>,
+    c: &ConnectionState,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) -> Vec<InUse> {
+    let own = c.name.as_deref().unwrap_or_default();
+    let mut taken = Vec::new();
+    for (side, gw) in [("a", &c.a), ("b", &c.b)] {
+        let id_known = planned
+            .get(side)
+            .and_then(|g| g.get("id"))
+            .is_some_and(|id| !id.is_unknown() && !id.is_null());
+        let Some(gw) = gw.as_ref().filter(|_| id_known) else {
+            continue;
+        };
+        let found = match cloud_of(gw) {
+            Some(Cloud::Aws) => aws_site::inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT).await,
+            Some(Cloud::Gcp) => gcp_site::inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT).await,
+            Some(Cloud::Azure) => {
+                azure_site::inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT).await
+            }
+            None => continue,
+        };
+        match found {
+            Ok(v) => taken.extend(v),
+            Err(d) => {
+                let why: Vec<String> = d.0.iter().map(|d| d.detail.clone()).collect();
+                diags.push(
+                    Diagnostic::warning(
+                        "Could not check which inside CIDRs the gateway already uses",
+                        format!(
+                            "{side}: gateway {} could not be asked ({}). The inside CIDRs were allocated from the connection's name alone; if other connections share this gateway, they may collide, and then the cloud refuses the apply. Set inside_cidrs to choose them.",
+                            gw.name.as_deref().unwrap_or("?"),
+                            why.join("; ")
+                        ),
+                    )
+                    .at(Path::root().attr(side)),
+                );
+            }
+        }
+    }
+    taken
+}
+
+/// Configured inside CIDRs that another connection already uses on one of the gateways.
+fn check_not_in_use(cidrs: &[Ipv4Net], taken: &[InUse], diags: &mut Diagnostics) {
+    for (i, net) in cidrs.iter().enumerate() {
+        if let Some(t) = taken
+            .iter()
+            .find(|t| t.cidr.contains(net) || net.contains(&t.cidr))
+        {
+            let path = Path::root().attr("inside_cidrs").index(i as i64);
+            diags.error_at(
+                path.clone(),
+                "Inside CIDR already in use",
+                format!(
+                    "{path}: {net} overlaps {} used by {} on one of the gateways. Choose another /30, or leave inside_cidrs unset to have free ones allocated.",
+                    t.cidr, t.by
+                ),
+            );
+        }
     }
 }
 
@@ -546,7 +620,7 @@ impl Resource<ProviderConfig> for VpnConnection {
         }
     }
 
-    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+    async fn modify_plan(&self, ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
         let Ok(c) = typed::decode::<ConnectionState>(req.planned) else {
             return;
         };
@@ -585,7 +659,26 @@ impl Resource<ProviderConfig> for VpnConnection {
         req.requires_replace.retain(|p| *p != cidrs_path);
         let replacing = !req.requires_replace.is_empty();
         let prior_kept = prior.as_ref().filter(|_| !replacing);
-        let cidrs = inside_cidrs(&c, prior_kept, ca, cb);
+        // A new object must not take /30s that other connections use on a shared gateway.
+        let taken = if prior_kept.is_none() {
+            in_use_on_gateways(ctx, &c, req.planned, req.diags).await
+        } else {
+            Vec::new()
+        };
+        let Some(cidrs) = inside_cidrs(&c, prior_kept, (ca, cb), &taken) else {
+            req.diags.error_at(
+                cidrs_path,
+                "No inside CIDRs left",
+                format!(
+                    "inside_cidrs: every group of {} free /30s this pair may use is taken on the gateways by other connections. Remove unused connections, or use tunnel_count = 2.",
+                    c.tunnel_count.unwrap_or(DEFAULT_TUNNELS)
+                ),
+            );
+            return;
+        };
+        if c.inside_cidrs.is_some() && prior_kept.is_none() {
+            check_not_in_use(&cidrs, &taken, req.diags);
+        }
         let planned_cidrs: Vec<String> = cidrs.iter().map(|n| n.to_string()).collect();
         if prior
             .as_ref()

@@ -114,7 +114,7 @@ pub fn schema() -> Schema {
                 .optional()
                 .computed()
                 .requires_replace()
-                .describe("One /30 per tunnel inside 169.254.0.0/16 (inside 169.254.21.0/24–169.254.22.0/24 with Azure; AWS's reserved /30s refused). Default: allocated from the name, known at plan. Set it when several connections share a gateway and must not collide."),
+                .describe("One /30 per tunnel inside 169.254.0.0/16 (inside 169.254.21.0/24–169.254.22.0/24 with Azure; AWS's reserved /30s refused). Default: allocated from the name, skipping /30s other connections already use on gateways that exist; known at plan. Set it when several new connections share a gateway created in the same apply."),
         )
         .attr(
             Attribute::new("advertised_routes", Type::list(Type::String))

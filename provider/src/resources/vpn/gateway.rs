@@ -170,7 +170,7 @@ impl Resource<ProviderConfig> for VpnGateway {
         check(config, diags);
     }
 
-    fn modify_plan(&self, req: &mut PlanRequest<'_>) {
+    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
         let Ok(g) = typed::decode::<Gateway>(req.config) else {
             return;
         };

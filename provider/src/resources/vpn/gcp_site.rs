@@ -13,7 +13,9 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
-use super::side::{CloudIds, SideJob, SiteFacts, TunnelReport, api_error, entries_of};
+use super::side::{
+    CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
+};
 use crate::ProviderConfig;
 use crate::clients::gcp::{
     BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
@@ -195,6 +197,36 @@ pub async fn delete_gateway(
 }
 
 // --- a connection's GCP side -------------------------------------------------------------------
+
+/// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
+/// Cloud Router (interfaces of one router may not overlap).
+pub async fn inside_cidrs_in_use(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    own: &str,
+    timeout: Duration,
+) -> Result<Vec<InUse>, Diagnostics> {
+    let (project, region, name) = parts(gw)?;
+    let c = clients::compute(ctx, project, timeout)?;
+    let router = gcp_router_name(name);
+    let Some(r) = c
+        .get_router(region, &router)
+        .await
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(r.interfaces
+        .iter()
+        .filter(|i| !is_own_piece(&i.name, own, "-if"))
+        .filter_map(|i| {
+            InUse::around(
+                &i.ip_range,
+                format!("interface {} of Cloud Router {router}", i.name),
+            )
+        })
+        .collect())
+}
 
 fn external_gateway_name(conn: &str) -> String {
     format!("{conn}-peer")

@@ -13,6 +13,33 @@ use tfplugin::Diagnostics;
 
 use super::gateway_model::Gateway;
 
+/// An inside /30 that something other than the connection being planned uses on a gateway.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InUse {
+    pub cidr: Ipv4Net,
+    /// What uses it, in the cloud's words (a router interface, a connection), for diagnostics.
+    pub by: String,
+}
+
+impl InUse {
+    /// The /30 around `addr` (a host address or a host/len range as the clouds report them).
+    pub fn around(addr: &str, by: impl Into<String>) -> Option<InUse> {
+        let host: Ipv4Addr = addr.split('/').next()?.trim().parse().ok()?;
+        Some(InUse {
+            cidr: Ipv4Net::new(host, 30).ok()?.trunc(),
+            by: by.into(),
+        })
+    }
+}
+
+/// Whether `name` is `{conn}{sep}{digits}`: one of the pieces connection `conn` names itself
+/// (so `prod-t1` belongs to `prod`, but `prod-eu-t1` does not).
+pub fn is_own_piece(name: &str, conn: &str, sep: &str) -> bool {
+    name.strip_prefix(conn)
+        .and_then(|rest| rest.strip_prefix(sep))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// One tunnel seen from one side.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SideTunnel {
@@ -115,5 +142,29 @@ mod tests {
             .map(|(_, v)| v)
             .collect();
         assert_eq!(got, ["x", "y"]);
+    }
+}
+
+#[cfg(test)]
+mod in_use_tests {
+    use super::*;
+
+    #[test]
+    fn a_connections_pieces_are_told_from_a_longer_names() {
+        assert!(is_own_piece("prod-t1", "prod", "-t"));
+        assert!(is_own_piece("prod/vpn12", "prod", "/vpn"));
+        assert!(!is_own_piece("prod-eu-t1", "prod", "-t"));
+        assert!(!is_own_piece("prod-t", "prod", "-t"));
+        assert!(!is_own_piece("prod-tx", "prod", "-t"));
+        assert!(!is_own_piece("other-t1", "prod", "-t"));
+    }
+
+    #[test]
+    fn addresses_map_to_their_slash_30() {
+        let u = InUse::around("169.254.21.6", "x").unwrap();
+        assert_eq!(u.cidr.to_string(), "169.254.21.4/30");
+        let u = InUse::around("169.254.0.2/30", "x").unwrap();
+        assert_eq!(u.cidr.to_string(), "169.254.0.0/30");
+        assert!(InUse::around("not-an-ip", "x").is_none());
     }
 }

@@ -106,11 +106,35 @@ fn stable_hash(s: &str) -> u64 {
 /// connections sharing a gateway under different names rarely collide, and the same name always
 /// plans the same CIDRs. (A collision is caught by the cloud at apply; `inside_cidrs` overrides.)
 pub fn allocate(name: &str, a: Cloud, b: Cloud, n: usize) -> Vec<Ipv4Net> {
+    allocate_avoiding(name, a, b, n, &[]).unwrap_or_default()
+}
+
+/// Like [`allocate`], but skipping every group that overlaps `taken` (what other connections
+/// already use on either gateway): the group the name picks if it is free, else the next free
+/// one, wrapping around. None when no group of `n` is free.
+pub fn allocate_avoiding(
+    name: &str,
+    a: Cloud,
+    b: Cloud,
+    n: usize,
+    taken: &[Ipv4Net],
+) -> Option<Vec<Ipv4Net>> {
     let pool = pool(a, b);
     // Whole groups of n, so two names never half-overlap.
-    let groups = pool.len() / n;
-    let g = (stable_hash(name) % groups as u64) as usize;
-    pool[g * n..g * n + n].to_vec()
+    let groups = pool.len() / n.max(1);
+    if groups == 0 {
+        return None;
+    }
+    let start = (stable_hash(name) % groups as u64) as usize;
+    (0..groups)
+        .map(|k| (start + k) % groups)
+        .map(|g| &pool[g * n..g * n + n])
+        .find(|group| {
+            !group
+                .iter()
+                .any(|net| taken.iter().any(|t| t.contains(net) || net.contains(t)))
+        })
+        .map(<[Ipv4Net]>::to_vec)
 }
 
 #[cfg(test)]
@@ -163,5 +187,31 @@ mod tests {
             allocate("prod", Aws, Gcp, 4),
             allocate("staging", Aws, Gcp, 4)
         );
+    }
+
+    #[test]
+    fn allocation_steps_around_what_others_use() {
+        for (a, b) in [(Aws, Gcp), (Aws, Azure), (Gcp, Azure)] {
+            let first = allocate("prod", a, b, 4);
+            // Another connection holds one /30 of the name's group: the next free group is taken.
+            let next = allocate_avoiding("prod", a, b, 4, &first[2..3]).unwrap();
+            assert!(next.iter().all(|n| !first.contains(n)), "{next:?}");
+            assert_eq!(next.len(), 4);
+            // Nothing in the way: the same group as without a lookup.
+            let unrelated: Ipv4Net = "10.0.0.0/30".parse().unwrap();
+            assert_eq!(
+                allocate_avoiding("prod", a, b, 4, &[unrelated]).unwrap(),
+                first
+            );
+        }
+        // Azure's APIPA range holds 128 /30s: 32 groups of four. When all are used, None.
+        let all: Vec<Ipv4Net> = vec![
+            "169.254.21.0/24".parse().unwrap(),
+            "169.254.22.0/24".parse().unwrap(),
+        ];
+        assert_eq!(allocate_avoiding("prod", Gcp, Azure, 4, &all), None);
+        let wide: Ipv4Net = "169.254.21.0/24".parse().unwrap();
+        let left = allocate_avoiding("prod", Gcp, Azure, 4, &[wide]).unwrap();
+        assert!(left.iter().all(|n| !wide.contains(n)));
     }
 }

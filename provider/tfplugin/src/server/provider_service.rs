@@ -444,7 +444,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::plan_resource_change::Response> {
         let req = req.into_inner();
         let private = req.prior_private.clone();
-        let result = (|| {
+        let result = async {
             let e = self.resource(&req.type_name)?;
             let proposed = convert::decode(req.proposed_new_state.as_ref(), &e.ty)?;
             if proposed.is_null() {
@@ -457,14 +457,24 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let (mut planned, mut requires_replace) =
                 plan::plan_resource(&e.schema.block, &config, prior.as_ref(), &proposed);
             let mut diags = Diagnostics::new();
-            e.imp.modify_plan(&mut PlanRequest {
-                config: &config,
-                prior: prior.as_ref(),
-                planned: &mut planned,
-                requires_replace: &mut requires_replace,
-                prior_private: &req.prior_private,
-                diags: &mut diags,
-            });
+            let ctx = self.ctx();
+            let refine = async {
+                e.imp
+                    .modify_plan(
+                        &ctx,
+                        &mut PlanRequest {
+                            config: &config,
+                            prior: prior.as_ref(),
+                            planned: &mut planned,
+                            requires_replace: &mut requires_replace,
+                            prior_private: &req.prior_private,
+                            diags: &mut diags,
+                        },
+                    )
+                    .await;
+                Ok(())
+            };
+            guarded("PlanResourceChange", refine).await?;
             if self.self_check {
                 diags.extend(self_check_diags(
                     consistency::check_plan(&e.schema.block, &config, &planned),
@@ -476,7 +486,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }
             let planned = convert::encode(&planned.conform(&e.ty), &e.ty)?;
             Ok((planned, requires_replace))
-        })();
+        }
+        .await;
         let (ok, diags) = split(result);
         let (planned_state, requires_replace) = match ok {
             Some((p, r)) => (Some(p), r.iter().map(convert::path).collect()),
