@@ -136,8 +136,22 @@ ECDSA P-256 is offered and is much faster to generate; choose it when every cons
 state: protect the state as you would the CA keys themselves. The provider never logs them.
 ";
 
-const VPN_GATEWAY_NOTES: &str = "Not supported: `terraform import` is refused. Declare the gateway and let it be created; \
-an AWS transit gateway that already exists is used as it is through `aws { transit_gateway_id = ... }`.
+const VPN_GATEWAY_NOTES: &str = "By cloud and the cloud's own id, e.g. to take back a gateway whose state was lost:
+
+```shell
+terraform import multicloud_vpn_gateway.aws   aws/us-east-1/vgw-0123456789abcdef0   # or aws/REGION/tgw-…
+terraform import multicloud_vpn_gateway.gcp   gcp/my-project/europe-west1/hub        # or projects/…/vpnGateways/hub
+terraform import multicloud_vpn_gateway.azure azure/SUBSCRIPTION/RESOURCE_GROUP/hub  # or the gateway's resource id
+```
+
+The site block is read back from the cloud: the VGW's VPC and ASN (its name from the tag this provider sets, else \
+its `Name` tag), the HA gateway's network and its Cloud Router `NAME-router`'s ASN, the Azure gateway's location, \
+gateway subnet, ASN and SKU. Only gateways shaped as this resource makes them are accepted: a GCP gateway needs its \
+router `NAME-router`, an Azure gateway must be active-active on the public IPs `NAME-pip0` and `NAME-pip1` (which \
+destroy deletes with it), a VGW must be attached to a VPC. Defaults spelled out or left out, a network given by name \
+or by self link, a location written `West Europe` or `westeurope` all describe the same gateway, so the first plan \
+after an import replaces nothing; at most it updates the recorded values in place, which changes nothing in the \
+cloud. An existing transit gateway can also be used without import through `aws { transit_gateway_id = ... }`.
 
 ## What is created
 

@@ -154,6 +154,7 @@ pub struct GatewayIpConfig {
     pub id: String,
     pub name: String,
     pub public_ip_id: String,
+    pub subnet_id: String,
     pub default_bgp_ips: Vec<String>,
     pub custom_apipa: Vec<String>,
     pub tunnel_ips: Vec<String>,
@@ -733,6 +734,7 @@ fn parse_gateway(v: &Value) -> VnetGateway {
             id,
             name: text(c, "/name"),
             public_ip_id: text(c, "/properties/publicIPAddress/id"),
+            subnet_id: text(c, "/properties/subnet/id"),
             default_bgp_ips: texts(p, "/defaultBgpIpAddresses"),
             custom_apipa: texts(p, "/customBgpIpAddresses"),
             tunnel_ips: texts(p, "/tunnelIpAddresses"),
@@ -960,10 +962,10 @@ Azure x/y: operation Canceled: Azure gave no details (OperationCanceled) false f
         let want = "VnetGateway { id: \"/subscriptions/s/resourceGroups/rg/providers/Microsoft.\
             Network/virtualNetworkGateways/gw\", name: \"gw\", location: \"\", sku: \"VpnGw1AZ\", \
             provisioning_state: \"Succeeded\", asn: 65010, ip_configs: [GatewayIpConfig { id: \
-            \"/ipc/default\", name: \"default\", public_ip_id: \"/pip/a\", default_bgp_ips: \
+            \"/ipc/default\", name: \"default\", public_ip_id: \"/pip/a\", subnet_id: \"\", default_bgp_ips: \
             [\"10.0.255.4\"], custom_apipa: [\"169.254.21.1\", \"169.254.21.5\"], tunnel_ips: \
             [\"20.0.0.1\"] }, GatewayIpConfig { id: \"/ipc/activeActive\", name: \"activeActive\", \
-            public_ip_id: \"\", default_bgp_ips: [], custom_apipa: [\"169.254.22.1\"], \
+            public_ip_id: \"\", subnet_id: \"\", default_bgp_ips: [], custom_apipa: [\"169.254.22.1\"], \
             tunnel_ips: [] }] }";
         assert_eq!(format!("{g:?}"), want);
         let single = json!({"properties": {"ipConfigurations": [{"id": "/c0", "name": "c0"}]}});

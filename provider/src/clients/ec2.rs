@@ -82,6 +82,8 @@ pub struct VpnGateway {
     pub asn: Option<u32>,
     /// The VPC it is attached to (attaching or attached).
     pub vpc_id: Option<String>,
+    /// See [`gateway_name`].
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +91,8 @@ pub struct TransitGateway {
     pub id: String,
     pub state: String,
     pub asn: Option<u32>,
+    /// See [`gateway_name`].
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +201,18 @@ fn piece_of(tags: &[Tag]) -> Option<String> {
     tags.iter()
         .find(|t| t.key() == Some(PIECE_TAG))
         .and_then(|t| t.value().map(str::to_owned))
+}
+
+/// A gateway's name for import: the one a multicloud_vpn_gateway gave it (its piece tag is
+/// `gateway/NAME`), else its `Name` tag.
+fn gateway_name(tags: &[Tag]) -> Option<String> {
+    piece_of(tags)
+        .and_then(|p| p.strip_prefix("gateway/").map(str::to_owned))
+        .or_else(|| {
+            tags.iter()
+                .find(|t| t.key() == Some("Name"))
+                .and_then(|t| t.value().map(str::to_owned))
+        })
 }
 
 fn asn_u32(v: Option<i64>) -> Option<u32> {
@@ -364,6 +380,7 @@ impl Ec2 {
                 state,
                 asn: asn_u32(g.amazon_side_asn()),
                 vpc_id,
+                name: gateway_name(g.tags()),
             })
         }))
     }
@@ -466,6 +483,7 @@ impl Ec2 {
                 id: t.transit_gateway_id().unwrap_or(id).to_string(),
                 state,
                 asn: asn_u32(t.options().and_then(|o| o.amazon_side_asn())),
+                name: gateway_name(t.tags()),
             })
         }))
     }

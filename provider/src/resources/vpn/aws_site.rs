@@ -11,6 +11,7 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::Snapshots;
 use super::clients;
 use super::gateway_model::{AwsSite, Gateway};
+use super::rules::Cloud;
 use super::side::{
     CloudIds, InUse, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of,
     is_own_piece,
@@ -167,6 +168,63 @@ pub async fn read_gateway(
         asn: vgw.asn.map_or(gw.asn.unwrap_or_default(), i64::from),
         ..SiteFacts::default()
     }))
+}
+
+/// The site of an existing VGW (attached to a VPC) or TGW, for `terraform import`. Its name is
+/// the one a multicloud_vpn_gateway gave it, else its `Name` tag.
+pub async fn import_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    region: &str,
+    id: &str,
+) -> Result<Gateway, Diagnostics> {
+    let ec2 = clients::ec2(ctx, region, Duration::from_secs(60)).await?;
+    let missing = || -> Diagnostics {
+        Diagnostic::error(
+            "Cannot import",
+            format!("{id} does not exist in {region} (or is deleted)."),
+        )
+        .into()
+    };
+    let mut site = AwsSite {
+        region: Some(region.to_string()),
+        ..AwsSite::default()
+    };
+    let (name, asn) = if id.starts_with("tgw-") {
+        let t = ec2
+            .get_transit_gateway(id)
+            .await
+            .map_err(|e| api_error("Cannot read the transit gateway", e))?
+            .ok_or_else(missing)?;
+        site.transit_gateway_id = Some(t.id);
+        (t.name, t.asn)
+    } else {
+        let g = ec2
+            .get_vpn_gateway(id)
+            .await
+            .map_err(|e| api_error("Cannot read the virtual private gateway", e))?
+            .ok_or_else(missing)?;
+        site.vpc_id = Some(g.vpc_id.ok_or_else(|| {
+            Diagnostic::error(
+                "Cannot import",
+                format!("{id} is not attached to a VPC; a multicloud_vpn_gateway's VGW always is. Attach it, then import."),
+            )
+        })?);
+        (g.name, g.asn)
+    };
+    site.amazon_side_asn = asn.map(i64::from);
+    let name = name.ok_or_else(|| {
+        Diagnostic::error(
+            "Cannot import",
+            format!("{id} has no Name tag to take the gateway's name from. Tag it Name = <the name in your configuration>, then import again."),
+        )
+    })?;
+    Ok(Gateway {
+        id: Some(id.to_string()),
+        name: Some(name),
+        cloud: Some(Cloud::Aws.as_str().to_string()),
+        aws: Some(site),
+        ..Gateway::default()
+    })
 }
 
 pub async fn delete_gateway(

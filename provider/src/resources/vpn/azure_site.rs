@@ -12,6 +12,7 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
+use super::rules::Cloud;
 use super::side::{
     CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
 };
@@ -151,6 +152,54 @@ pub async fn read_gateway(
         }
     }
     Ok(Some(facts(&g, ips)))
+}
+
+/// The site of an existing active-active gateway whose public IPs are `NAME-pip0` and `NAME-pip1`
+/// (what a multicloud_vpn_gateway deletes with it), for import.
+pub async fn import_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    subscription: &str,
+    resource_group: &str,
+    name: &str,
+) -> Result<Gateway, Diagnostics> {
+    let net = clients::network(ctx, subscription, Duration::from_secs(60))?;
+    let cannot = |why: String| -> Diagnostics { Diagnostic::error("Cannot import", why).into() };
+    let g = net
+        .get_vnet_gateway(resource_group, name)
+        .await
+        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+        .ok_or_else(|| {
+            cannot(format!(
+                "There is no virtual network gateway {name} in resource group {resource_group}."
+            ))
+        })?;
+    let pips = azure_public_ip_names(name);
+    let ours = g.ip_configs.len() == pips.len()
+        && g.ip_configs.iter().zip(&pips).all(|(c, pip)| {
+            c.public_ip_id
+                .to_ascii_lowercase()
+                .ends_with(&format!("/publicipaddresses/{}", pip.to_ascii_lowercase()))
+        });
+    if !ours {
+        return Err(cannot(format!(
+            "{name} is not an active-active gateway on the public IPs {} and {}, which a multicloud_vpn_gateway owns and deletes with it.",
+            pips[0], pips[1]
+        )));
+    }
+    Ok(Gateway {
+        id: Some(g.id.clone()),
+        name: Some(name.to_string()),
+        cloud: Some(Cloud::Azure.as_str().to_string()),
+        azure: Some(AzureSite {
+            subscription_id: Some(subscription.to_string()),
+            resource_group: Some(resource_group.to_string()),
+            location: Some(g.location.clone()),
+            gateway_subnet_id: g.ip_configs.first().map(|c| c.subnet_id.clone()),
+            asn: Some(i64::from(g.asn)),
+            sku: Some(g.sku.clone()),
+        }),
+        ..Gateway::default()
+    })
 }
 
 /// Gateway, then its public IPs (Azure refuses to delete an IP still in use).

@@ -156,6 +156,177 @@ fn with_facts(mut s: GatewayState, f: SiteFacts) -> GatewayState {
     s
 }
 
+/// What `terraform import multicloud_vpn_gateway.NAME ID` accepts.
+#[derive(Debug, PartialEq)]
+enum ImportId {
+    Aws {
+        region: String,
+        id: String,
+    },
+    Gcp {
+        project: String,
+        region: String,
+        name: String,
+    },
+    Azure {
+        subscription: String,
+        resource_group: String,
+        name: String,
+    },
+}
+
+const IMPORT_FORMATS: &str = "aws/REGION/vgw-… or aws/REGION/tgw-…, gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME), azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)";
+
+impl ImportId {
+    fn parse(id: &str) -> Result<ImportId, Diagnostics> {
+        let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
+        let owned = |s: &str| s.to_string();
+        let found = match parts.as_slice() {
+            ["aws", region, gw] if gw.starts_with("vgw-") || gw.starts_with("tgw-") => {
+                Some(ImportId::Aws {
+                    region: owned(region),
+                    id: owned(gw),
+                })
+            }
+            ["gcp", project, region, name]
+            | ["projects", project, "regions", region, "vpnGateways", name] => {
+                Some(ImportId::Gcp {
+                    project: owned(project),
+                    region: owned(region),
+                    name: owned(name),
+                })
+            }
+            ["azure", subscription, resource_group, name] => Some(ImportId::Azure {
+                subscription: owned(subscription),
+                resource_group: owned(resource_group),
+                name: owned(name),
+            }),
+            [
+                "subscriptions",
+                subscription,
+                rg_key,
+                resource_group,
+                "providers",
+                provider,
+                kind,
+                name,
+            ] if rg_key.eq_ignore_ascii_case("resourceGroups")
+                && provider.eq_ignore_ascii_case("Microsoft.Network")
+                && kind.eq_ignore_ascii_case("virtualNetworkGateways") =>
+            {
+                Some(ImportId::Azure {
+                    subscription: owned(subscription),
+                    resource_group: owned(resource_group),
+                    name: owned(name),
+                })
+            }
+            _ => None,
+        };
+        found
+            .filter(|f| !matches!(f, ImportId::Aws { region, .. } if region.is_empty()))
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Invalid import id",
+                    format!("\"{id}\" is not a gateway id. Use one of: {IMPORT_FORMATS}."),
+                )
+                .into()
+            })
+    }
+}
+
+/// A site block as the cloud sees it: defaults filled in, names compared the way the cloud
+/// compares them. Two configurations with the same key describe the same gateway, so an imported
+/// state (which holds what the cloud reports) and a configuration that leaves defaults out do not
+/// force a replacement.
+#[derive(Debug, PartialEq)]
+enum SiteKey {
+    Aws {
+        region: Option<String>,
+        vpc_id: Option<String>,
+        transit_gateway_id: Option<String>,
+        asn: Option<i64>,
+    },
+    Gcp {
+        project: Option<String>,
+        region: Option<String>,
+        network: Option<String>,
+        asn: Option<i64>,
+    },
+    Azure {
+        subscription_id: Option<String>,
+        resource_group: Option<String>,
+        location: Option<String>,
+        gateway_subnet_id: Option<String>,
+        asn: i64,
+        sku: String,
+    },
+}
+
+fn site_key(g: &Gateway) -> Option<SiteKey> {
+    let lower = |s: &Option<String>| s.as_ref().map(|s| s.to_ascii_lowercase());
+    Some(match g.site_cloud()? {
+        Cloud::Aws => {
+            let a = g.aws.as_ref()?;
+            SiteKey::Aws {
+                region: a.region.clone(),
+                vpc_id: a.vpc_id.clone(),
+                transit_gateway_id: a.transit_gateway_id.clone(),
+                // A transit gateway has its own ASN: unset means "whatever it has".
+                asn: match &a.transit_gateway_id {
+                    Some(_) => None,
+                    None => Some(a.amazon_side_asn.unwrap_or(rules::AWS_DEFAULT_ASN as i64)),
+                },
+            }
+        }
+        Cloud::Gcp => {
+            let s = g.gcp.as_ref()?;
+            SiteKey::Gcp {
+                project: s.project.clone(),
+                region: s.region.clone(),
+                // A name or a self link of the same network.
+                network: s
+                    .network
+                    .as_ref()
+                    .map(|n| n.rsplit('/').next().unwrap_or_default().to_string()),
+                asn: s.asn,
+            }
+        }
+        Cloud::Azure => {
+            let s = g.azure.as_ref()?;
+            SiteKey::Azure {
+                subscription_id: lower(&s.subscription_id),
+                resource_group: lower(&s.resource_group),
+                // "West Europe" and "westeurope" are one location to ARM.
+                location: s
+                    .location
+                    .as_ref()
+                    .map(|l| l.to_ascii_lowercase().replace(' ', "")),
+                gateway_subnet_id: lower(&s.gateway_subnet_id),
+                asn: s.asn.unwrap_or(rules::AZURE_DEFAULT_ASN as i64),
+                sku: s
+                    .sku
+                    .clone()
+                    .unwrap_or_else(|| gateway_model::AZURE_DEFAULT_SKU.to_string()),
+            }
+        }
+    })
+}
+
+/// Whether the configuration still describes the gateway in `prior`: the same cloud and site key,
+/// with nothing in the configuration unknown.
+fn same_site(config: &Value, prior: &Value) -> bool {
+    let wholly_known = ["aws", "gcp", "azure"]
+        .iter()
+        .all(|b| config.get(b).is_none_or(Value::is_wholly_known));
+    match (
+        typed::decode::<Gateway>(config),
+        typed::decode::<Gateway>(prior),
+    ) {
+        (Ok(c), Ok(p)) => wholly_known && site_key(&c).is_some() && site_key(&c) == site_key(&p),
+        _ => false,
+    }
+}
+
 #[async_trait]
 impl Resource<ProviderConfig> for VpnGateway {
     fn name(&self) -> &'static str {
@@ -182,10 +353,13 @@ impl Resource<ProviderConfig> for VpnGateway {
             req.planned.set_attr("asn", asn.unwrap_or(Value::Unknown));
             return;
         };
-        // Any change to the site means another gateway.
-        for block in ["aws", "gcp", "azure"] {
-            if req.config.get(block) != prior.get(block) {
-                req.requires_replace.push(Path::root().attr(block));
+        // Any change to the site means another gateway; spelling a default out (or leaving it
+        // out after an import) does not.
+        if !same_site(req.config, prior) {
+            for block in ["aws", "gcp", "azure"] {
+                if req.config.get(block) != prior.get(block) {
+                    req.requires_replace.push(Path::root().attr(block));
+                }
             }
         }
         let kept = prior.get("asn").cloned().unwrap_or(Value::Unknown);
@@ -251,16 +425,24 @@ impl Resource<ProviderConfig> for VpnGateway {
 
     async fn import(
         &self,
-        _ctx: &Ctx<ProviderConfig>,
-        _id: &str,
+        ctx: &Ctx<ProviderConfig>,
+        id: &str,
     ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        Err(Diagnostic::error(
-            "Import not supported",
-            "multicloud_vpn_gateway cannot be imported yet: its site settings (VPC or transit gateway, network, \
-             gateway subnet, SKU) are not all readable back from the clouds. Declare the gateway and let a first apply \
-             adopt objects it made before (they are found by name and tag), or keep existing gateways where they are.",
-        )
-        .into())
+        let gw = match ImportId::parse(id)? {
+            ImportId::Aws { region, id } => aws_site::import_gateway(ctx, &region, &id).await?,
+            ImportId::Gcp {
+                project,
+                region,
+                name,
+            } => gcp_site::import_gateway(ctx, &project, &region, &name).await?,
+            ImportId::Azure {
+                subscription,
+                resource_group,
+                name,
+            } => azure_site::import_gateway(ctx, &subscription, &resource_group, &name).await?,
+        };
+        let state = GatewayState { gw, timeouts: None };
+        Ok((encode(&state)?, Vec::new()))
     }
 
     async fn delete(&self, ctx: &Ctx<ProviderConfig>, state: &Value) -> Result<(), Diagnostics> {
@@ -272,5 +454,108 @@ impl Resource<ProviderConfig> for VpnGateway {
             Some(Cloud::Azure) => azure_site::delete_gateway(ctx, &s.gw, timeout).await,
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::vpn::gateway_model::{AwsSite, AzureSite, GcpSite};
+
+    #[test]
+    fn import_ids_name_the_cloud_and_the_gateway() {
+        assert_eq!(
+            ImportId::parse("aws/eu-west-1/vgw-0abc").unwrap(),
+            ImportId::Aws {
+                region: "eu-west-1".into(),
+                id: "vgw-0abc".into()
+            }
+        );
+        let gcp = ImportId::Gcp {
+            project: "p".into(),
+            region: "europe-west1".into(),
+            name: "hub".into(),
+        };
+        assert_eq!(ImportId::parse("gcp/p/europe-west1/hub").unwrap(), gcp);
+        assert_eq!(
+            ImportId::parse("projects/p/regions/europe-west1/vpnGateways/hub").unwrap(),
+            gcp
+        );
+        let azure = ImportId::Azure {
+            subscription: "s".into(),
+            resource_group: "rg".into(),
+            name: "gw".into(),
+        };
+        assert_eq!(ImportId::parse("azure/s/rg/gw").unwrap(), azure);
+        assert_eq!(
+            ImportId::parse(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/gw"
+            )
+            .unwrap(),
+            azure
+        );
+        for bad in [
+            "vgw-0abc",
+            "aws/eu-west-1/vpc-1",
+            "aws//vgw-1",
+            "gcp/p/hub",
+            "nonsense",
+        ] {
+            let d = ImportId::parse(bad).unwrap_err();
+            assert!(d.0[0].detail.contains("aws/REGION/vgw-"), "{bad}: {d:?}");
+        }
+    }
+
+    fn aws(asn: Option<i64>) -> Gateway {
+        Gateway {
+            aws: Some(AwsSite {
+                region: Some("us-east-1".into()),
+                vpc_id: Some("vpc-1".into()),
+                transit_gateway_id: None,
+                amazon_side_asn: asn,
+            }),
+            ..Gateway::default()
+        }
+    }
+
+    #[test]
+    fn spelled_out_defaults_are_the_same_site() {
+        assert_eq!(site_key(&aws(None)), site_key(&aws(Some(64512))));
+        assert_ne!(site_key(&aws(None)), site_key(&aws(Some(64513))));
+        let gcp = |network: &str| Gateway {
+            gcp: Some(GcpSite {
+                project: Some("p".into()),
+                region: Some("r".into()),
+                network: Some(network.into()),
+                asn: Some(65010),
+            }),
+            ..Gateway::default()
+        };
+        assert_eq!(
+            site_key(&gcp("vpc-a")),
+            site_key(&gcp(
+                "https://www.googleapis.com/compute/v1/projects/p/global/networks/vpc-a"
+            ))
+        );
+        assert_ne!(site_key(&gcp("vpc-a")), site_key(&gcp("vpc-b")));
+        let azure = |location: &str, sku: Option<&str>| Gateway {
+            azure: Some(AzureSite {
+                subscription_id: Some("S".into()),
+                resource_group: Some("RG".into()),
+                location: Some(location.into()),
+                gateway_subnet_id: Some("/x/subnets/GatewaySubnet".into()),
+                asn: None,
+                sku: sku.map(String::from),
+            }),
+            ..Gateway::default()
+        };
+        assert_eq!(
+            site_key(&azure("West Europe", None)),
+            site_key(&azure("westeurope", Some("VpnGw1AZ")))
+        );
+        assert_ne!(
+            site_key(&azure("westeurope", None)),
+            site_key(&azure("westeurope", Some("VpnGw2AZ")))
+        );
     }
 }

@@ -13,6 +13,7 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
 use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
+use super::rules::Cloud;
 use super::side::{
     CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
 };
@@ -138,6 +139,50 @@ pub async fn read_gateway(
         public_ips: g.interface_ips.clone(),
         ..SiteFacts::default()
     }))
+}
+
+/// The site of an existing HA VPN gateway and its Cloud Router `NAME-router`, for import.
+pub async fn import_gateway(
+    ctx: &Ctx<ProviderConfig>,
+    project: &str,
+    region: &str,
+    name: &str,
+) -> Result<Gateway, Diagnostics> {
+    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+    let g = c
+        .get_vpn_gateway(region, name)
+        .await
+        .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Cannot import",
+                format!("There is no HA VPN gateway {name} in {project}/{region}."),
+            )
+        })?;
+    let router = gcp_router_name(name);
+    let r = c
+        .get_router(region, &router)
+        .await
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Cannot import",
+                format!("{name} has no Cloud Router named {router} in {project}/{region}: a multicloud_vpn_gateway pairs each HA VPN gateway with a router of that name."),
+            )
+        })?;
+    let network = g.network.rsplit('/').next().unwrap_or_default().to_string();
+    Ok(Gateway {
+        id: Some(gateway_id(project, region, name)),
+        name: Some(name.to_string()),
+        cloud: Some(Cloud::Gcp.as_str().to_string()),
+        gcp: Some(GcpSite {
+            project: Some(project.to_string()),
+            region: Some(region.to_string()),
+            network: Some(network),
+            asn: Some(i64::from(r.asn)),
+        }),
+        ..Gateway::default()
+    })
 }
 
 /// A region-wide list from `snaps`, by name: fetched once, shared by concurrent reads.
