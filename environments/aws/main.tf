@@ -40,5 +40,6 @@ module "eks-use1" {
   service_cidr         = local.ranges["eks-use1"].service_cidr
   kubernetes_version   = "1.33"
   admin_principal_arns = ["arn:aws:iam::123456789012:role/platform-admin"]
+  peer_cidrs           = [local.ranges["gke-euw1"].network_cidr, local.ranges["gke-euw1"].pod_cidr, local.ranges["aks-weu"].network_cidr]
   tags                 = local.tags
 }

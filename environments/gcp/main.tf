@@ -36,5 +36,6 @@ module "gke-euw1" {
   pods_cidr        = local.ranges["gke-euw1"].pod_cidr
   services_cidr    = local.ranges["gke-euw1"].service_cidr
   master_ipv4_cidr = "172.16.0.0/28"
+  peer_cidrs       = [local.ranges["eks-use1"].network_cidr, local.ranges["aks-weu"].network_cidr]
   labels           = local.tags
 }

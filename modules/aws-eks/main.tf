@@ -305,6 +305,15 @@ resource "aws_eks_cluster" "this" {
   depends_on = [aws_iam_role_policy_attachment.cluster, aws_cloudwatch_log_group.cluster]
 }
 
+resource "aws_vpc_security_group_ingress_rule" "peers" {
+  for_each          = toset(var.peer_cidrs)
+  security_group_id = aws_eks_cluster.this.vpc_config[0].cluster_security_group_id
+  cidr_ipv4         = each.value
+  ip_protocol       = "-1"
+  description       = "From ${each.value}, a cluster in another cloud, over the VPN"
+  tags              = local.tags
+}
+
 # IRSA: for workloads that use IAM roles for service accounts instead of Pod Identity.
 resource "aws_iam_openid_connect_provider" "this" {
   url            = aws_eks_cluster.this.identity[0].oidc[0].issuer

@@ -78,6 +78,25 @@ resource "google_compute_firewall" "deny_ingress" {
   }
 }
 
+resource "google_compute_firewall" "allow_peers" {
+  count         = length(var.peer_cidrs) > 0 ? 1 : 0
+  name          = "${var.name}-allow-peers"
+  project       = var.project_id
+  network       = google_compute_network.this.id
+  description   = "Ingress from clusters in other clouds, over the VPN."
+  direction     = "INGRESS"
+  priority      = 1000
+  source_ranges = var.peer_cidrs
+
+  allow {
+    protocol = "all"
+  }
+
+  log_config {
+    metadata = "INCLUDE_ALL_METADATA"
+  }
+}
+
 resource "google_service_account" "nodes" {
   account_id   = "${var.name}-nodes"
   project      = var.project_id

@@ -145,6 +145,13 @@ variable "disk_size_gb" {
   default     = 100
 }
 
+variable "peer_cidrs" {
+  description = "Ranges of clusters in other clouds, reached over the VPN, that may open connections to nodes and pods (all protocols). Empty: none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "labels" {
   description = "Labels added to every resource that takes labels."
   type        = map(string)

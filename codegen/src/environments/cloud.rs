@@ -8,7 +8,7 @@ use super::{
     ENV_REQUIRED_TERRAFORM, aws_providers, cidr_plan, cloud_title, provider_alias, regenerate_note,
     tags,
 };
-use crate::expr::{Expr, func, num, obj, r, s, strs};
+use crate::expr::{Expr, func, list, num, obj, r, s, strs};
 use crate::model::{Item, Module, Output, RequiredProvider, body, labeled, locals, module_call};
 use crate::modules::{
     AWS_VERSION, AZURERM_VERSION, GOOGLE_VERSION, MULTICLOUD_SOURCE, MULTICLOUD_VERSION, aws_eks,
@@ -20,7 +20,27 @@ fn range(cluster: &str, field: &str) -> Expr {
     r(&format!("local.ranges[\"{cluster}\"].{field}"))
 }
 
-fn aws_call(c: &Cluster) -> Item {
+/// The ranges that the clusters linked to `c` by a VPN connection send from: their network, and on
+/// GCP also the pod range (VPC-native pods keep their addresses; EKS pods use the VPC's and AKS
+/// overlay pods leave as their node). None without links: the module's default admits nothing.
+fn peer_cidrs(p: &Platform, c: &Cluster) -> Option<Expr> {
+    let links = p.links.as_ref()?;
+    let mut ranges = Vec::new();
+    for (a, b) in links.connections(p) {
+        let peer = match (a.name == c.name, b.name == c.name) {
+            (true, _) => b,
+            (_, true) => a,
+            _ => continue,
+        };
+        ranges.push(range(&peer.name, "network_cidr"));
+        if peer.cloud == Cloud::Gcp {
+            ranges.push(range(&peer.name, "pod_cidr"));
+        }
+    }
+    (!ranges.is_empty()).then(|| list(ranges))
+}
+
+fn aws_call(p: &Platform, c: &Cluster) -> Item {
     let n = c.zones.len() as i64;
     let subnets = range(&c.name, "subnet_cidrs");
     module_call(
@@ -45,6 +65,7 @@ fn aws_call(c: &Cluster) -> Item {
             .a("service_cidr", range(&c.name, "service_cidr"))
             .a_opt("kubernetes_version", c.kubernetes_version.as_deref().map(s))
             .a("admin_principal_arns", strs(&c.admins))
+            .a_opt("peer_cidrs", peer_cidrs(p, c))
             .a("tags", r("local.tags"))
             .build(),
     )
@@ -67,6 +88,7 @@ fn gcp_call(p: &Platform, c: &Cluster) -> Item {
             .a("pods_cidr", range(&c.name, "pod_cidr"))
             .a("services_cidr", range(&c.name, "service_cidr"))
             .a("master_ipv4_cidr", s(c.master_cidr()))
+            .a_opt("peer_cidrs", peer_cidrs(p, c))
             .a("labels", r("local.tags"))
             .build(),
     )
@@ -196,7 +218,7 @@ pub fn environment(p: &Platform, cloud: Cloud) -> Module {
     ];
     for c in p.clusters_on(cloud) {
         main.push(match cloud {
-            Cloud::Aws => aws_call(c),
+            Cloud::Aws => aws_call(p, c),
             Cloud::Gcp => gcp_call(p, c),
             Cloud::Azure => azure_call(p, c),
         });
@@ -247,5 +269,48 @@ pub fn environment(p: &Platform, cloud: Cloud) -> Module {
         main,
         outputs: outputs(p, cloud),
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::platform::Platform;
+    use crate::platform::tests::THREE;
+
+    /// The `peer_cidrs` line of each cloud environment's module call ("" when there is none).
+    fn peer_lines(links: &str) -> Vec<(String, String)> {
+        let p = Platform::parse(&format!("{THREE}{links}"), "platform.toml").unwrap();
+        let tree = crate::tree_for_platform(&p);
+        ["aws", "gcp", "azure"]
+            .iter()
+            .map(|cloud| {
+                let main = &tree[&format!("environments/{cloud}/main.tf")];
+                let line = main
+                    .lines()
+                    .find(|l| l.trim_start().starts_with("peer_cidrs"))
+                    .unwrap_or_default();
+                (cloud.to_string(), line.split_whitespace().collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clusters_admit_the_ranges_of_the_sites_they_are_linked_to() {
+        // No links: nothing is opened.
+        assert!(peer_lines("").iter().all(|(_, l)| l.is_empty()));
+        // Hub-and-spoke on GKE: the hub admits both spokes; the EKS spoke admits the hub's nodes
+        // and VPC-native pods, not the other spoke; AKS gets no input (its NSG admits the VNet's
+        // learned routes by default).
+        let lines = peer_lines("[links]\ntopology = \"hub-and-spoke\"\nhub = \"gke-euw1\"\n");
+        let get = |cloud: &str| lines.iter().find(|(c, _)| c == cloud).unwrap().1.clone();
+        assert_eq!(
+            get("gcp"),
+            "peer_cidrs=[local.ranges[\"eks-use1\"].network_cidr,local.ranges[\"aks-weu\"].network_cidr]"
+        );
+        assert_eq!(
+            get("aws"),
+            "peer_cidrs=[local.ranges[\"gke-euw1\"].network_cidr,local.ranges[\"gke-euw1\"].pod_cidr]"
+        );
+        assert_eq!(get("azure"), "");
     }
 }

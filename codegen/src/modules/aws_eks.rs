@@ -23,6 +23,7 @@ pub fn module() -> Module {
     main.extend(cluster_iam());
     main.push(cluster_log_group());
     main.push(cluster());
+    main.push(peer_ingress());
     main.push(oidc_provider());
     main.extend(access_entries());
     main.extend(node_iam());
@@ -153,6 +154,9 @@ fn variables() -> Vec<Variable> {
         Variable::new("spot_max_size", ty::number(), "Maximum nodes of the spot group.").default(num(12)),
         Variable::new("disk_size_gb", ty::number(), "Root volume of every node, in GiB (a new launch template version, rolled out in place).")
             .default(num(100)),
+        Variable::new("peer_cidrs", ty::list(ty::string()), "Ranges of clusters in other clouds, reached over the VPN, that may open connections to nodes and pods (all protocols). Empty: none.")
+            .default(list([]))
+            .not_null(),
         Variable::new("tags", ty::map(ty::string()), "Tags added to every resource.")
             .default(obj::<_, &str>([]))
             .not_null(),
@@ -668,6 +672,27 @@ fn cluster() -> Item {
                     r("aws_cloudwatch_log_group.cluster"),
                 ]),
             )
+            .build(),
+    )
+}
+
+/// Nodes and pods (VPC CNI gives pods addresses on the nodes' interfaces) carry the cluster
+/// security group, which EKS creates admitting only itself: traffic from the other clouds' clusters
+/// needs one rule per peer range.
+fn peer_ingress() -> Item {
+    resource(
+        "aws_vpc_security_group_ingress_rule",
+        "peers",
+        body()
+            .a("for_each", func("toset", [var("peer_cidrs")]))
+            .a(
+                "security_group_id",
+                r("aws_eks_cluster.this.vpc_config[0].cluster_security_group_id"),
+            )
+            .a("cidr_ipv4", r("each.value"))
+            .a("ip_protocol", s("-1"))
+            .a("description", tpl("From ${each.value}, a cluster in another cloud, over the VPN"))
+            .a("tags", tags(&[]))
             .build(),
     )
 }

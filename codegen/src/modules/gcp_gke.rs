@@ -2,7 +2,8 @@
 //! Router + NAT, a private regional GKE cluster with workload identity and a release channel,
 //! and on-demand and spot node pools running as a least-privilege service account.
 
-use crate::expr::{Expr, boolean, cond, func, list, local, num, obj, r, s, strs, tpl, ty, var};
+use crate::expr::{Expr, bin, boolean, cond, func, list, local, num, obj, r, s, strs, tpl, ty, var};
+use hcl::expr::BinaryOperator;
 use crate::model::{
     B, Item, Module, Output, RequiredProvider, Variable, body, locals, module_call, resource,
 };
@@ -35,6 +36,7 @@ pub fn module() -> Module {
             router(),
             nat(),
             firewall_deny_ingress(),
+            firewall_allow_peers(),
             node_service_account(),
             node_roles(),
             cluster(),
@@ -135,6 +137,9 @@ fn variables() -> Vec<Variable> {
         Variable::new("spot_max_nodes", ty::number(), "Maximum nodes of the spot pool across all zones.").default(num(12)),
         Variable::new("disk_size_gb", ty::number(), "Boot disk size of every node, in GB (changed in place by a surge upgrade).")
             .default(num(100)),
+        Variable::new("peer_cidrs", ty::list(ty::string()), "Ranges of clusters in other clouds, reached over the VPN, that may open connections to nodes and pods (all protocols). Empty: none.")
+            .default(list([]))
+            .not_null(),
         Variable::new("labels", ty::map(ty::string()), "Labels added to every resource that takes labels.")
             .default(obj::<_, &str>([]))
             .not_null(),
@@ -254,6 +259,33 @@ fn firewall_deny_ingress() -> Item {
             .a("priority", num(65534))
             .a("source_ranges", strs(["0.0.0.0/0"]))
             .b("deny", body().a("protocol", s("all")))
+            .b("log_config", body().a("metadata", s("INCLUDE_ALL_METADATA")))
+            .build(),
+    )
+}
+
+/// Above the logged deny: the other clouds' clusters (over the VPN) may reach nodes and pods.
+fn firewall_allow_peers() -> Item {
+    resource(
+        "google_compute_firewall",
+        "allow_peers",
+        body()
+            .a(
+                "count",
+                cond(
+                    bin(func("length", [var("peer_cidrs")]), BinaryOperator::Greater, num(0)),
+                    num(1),
+                    num(0),
+                ),
+            )
+            .a("name", tpl("${var.name}-allow-peers"))
+            .a("project", var("project_id"))
+            .a("network", r("google_compute_network.this.id"))
+            .a("description", s("Ingress from clusters in other clouds, over the VPN."))
+            .a("direction", s("INGRESS"))
+            .a("priority", num(1000))
+            .a("source_ranges", var("peer_cidrs"))
+            .b("allow", body().a("protocol", s("all")))
             .b("log_config", body().a("metadata", s("INCLUDE_ALL_METADATA")))
             .build(),
     )

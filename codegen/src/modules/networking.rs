@@ -105,8 +105,11 @@ pub fn module() -> Module {
              `gateways` output (`environments/global` does). An Azure site needs a subnet named \
              `GatewaySubnet` in its VNet (`modules/azure-aks` makes one from `gateway_subnet_cidr`); \
              Azure takes 30–45 minutes to create a gateway.",
-            "Security groups, firewall rules and NSGs of the clusters are not opened here: allow the \
-             other sites' ranges (the `allocations` output) where workloads must be reached.",
+            "This module opens no security group, firewall rule or NSG. The cluster modules do, through \
+             their `peer_cidrs` input, which the generated environments fill with the ranges of the \
+             sites each cluster is connected to: `modules/aws-eks` adds ingress rules to the cluster \
+             security group, `modules/gcp-gke` a firewall rule above its logged deny. AKS needs none: \
+             Azure's default `AllowVnetInBound` rule covers the ranges a VPN gateway learns over BGP.",
         ]),
         ..Module::default()
     }
