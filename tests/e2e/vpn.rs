@@ -454,7 +454,7 @@ fn shared_gateway_gets_free_cidrs(tf: Tf) {
         "gcp",
         "interface spoke-0-if1 of Cloud Router gcp-site-router",
     );
-    shared_hub(tf, "azure", "Azure connection spoke-0-t1");
+    shared_hub(tf, "azure", "Azure connection spoke-0");
 }
 both_versions!(shared_gateway_gets_free_cidrs);
 
@@ -558,6 +558,55 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
 }
+
+/// Two new connections on one Azure gateway, created in the same apply under names that seed the
+/// same block: neither plan could see the other. The second to reach the gateway is refused
+/// before it changes anything there (Azure itself would accept a shared address and BGP would
+/// break silently); the next apply plans a free block for it. Needs ../shared.
+fn same_apply_collision_on_azure_is_caught(tf: Tf) {
+    use multicloud_provider::resources::vpn::rules::Cloud;
+    use multicloud_provider::resources::vpn::topology::allocate;
+    let Some(c) = Clouds::start(&["aws", "azure"]) else {
+        return; // no ../shared: the Azure emulator printed SKIPPED
+    };
+    let vpc2 = c.moto.as_ref().unwrap().0.create_vpc("10.20.0.0/16");
+    let seeded = allocate("spoke-0", Cloud::Aws, Cloud::Azure, 4);
+    let second = (1..)
+        .map(|k| format!("spoke-{k}"))
+        .find(|n| allocate(n, Cloud::Aws, Cloud::Azure, 4) == seeded)
+        .unwrap();
+    let connection = |res: &str, name: &str, aws: &str| {
+        format!(
+            "resource \"multicloud_vpn_connection\" \"{res}\" {{\n  name = \"{name}\"\n  a    = multicloud_vpn_gateway.{aws}\n  b    = multicloud_vpn_gateway.azure\n}}\n"
+        )
+    };
+    let config = format!(
+        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\nresource \"multicloud_vpn_gateway\" \"aws2\" {{\n  name = \"aws2-site\"\n  aws {{\n    region          = \"us-east-1\"\n    vpc_id          = \"{vpc2}\"\n    amazon_side_asn = 64513\n  }}\n}}\n{}{}",
+        c.provider(),
+        c.gateway("aws"),
+        c.gateway("azure"),
+        connection("first", "spoke-0", "aws"),
+        connection("second", &second, "aws2"),
+    );
+    let w = Workdir::new(tf, Install::Mirror, &config).env("MULTICLOUD_AZURE_POLL_MS", "20");
+    w.init();
+    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Usually the gateway guard; if one connection was done before the other's final plan, that
+    // plan saw it and Terraform reports the changed plan instead.
+    assert!(
+        flat.contains("Inside CIDR already in use") || flat.contains("inconsistent final plan"),
+        "{text}"
+    );
+    w.apply();
+    w.assert_plan_empty();
+    let used = hub_bgp_addresses(&c);
+    let distinct: std::collections::BTreeSet<&String> = used.iter().collect();
+    assert_eq!((used.len(), distinct.len()), (8, 8), "{used:?}");
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
+}
+both_versions!(same_apply_collision_on_azure_is_caught);
 
 /// The hub's own BGP addresses: GCP router interface ranges or Azure custom APIPA addresses.
 fn hub_bgp_addresses(c: &Clouds) -> Vec<String> {

@@ -691,7 +691,10 @@ fn peer_ingress() -> Item {
             )
             .a("cidr_ipv4", r("each.value"))
             .a("ip_protocol", s("-1"))
-            .a("description", tpl("From ${each.value}, a cluster in another cloud, over the VPN"))
+            .a(
+                "description",
+                tpl("From ${each.value}, a cluster in another cloud, over the VPN"),
+            )
             .a("tags", tags(&[]))
             .build(),
     )

@@ -2,11 +2,13 @@
 //! Router + NAT, a private regional GKE cluster with workload identity and a release channel,
 //! and on-demand and spot node pools running as a least-privilege service account.
 
-use crate::expr::{Expr, bin, boolean, cond, func, list, local, num, obj, r, s, strs, tpl, ty, var};
-use hcl::expr::BinaryOperator;
+use crate::expr::{
+    Expr, bin, boolean, cond, func, list, local, num, obj, r, s, strs, tpl, ty, var,
+};
 use crate::model::{
     B, Item, Module, Output, RequiredProvider, Variable, body, locals, module_call, resource,
 };
+use hcl::expr::BinaryOperator;
 
 use super::{GOOGLE_VERSION, REQUIRED_TERRAFORM, cidr_validation, name_validation, notes};
 
@@ -273,7 +275,11 @@ fn firewall_allow_peers() -> Item {
             .a(
                 "count",
                 cond(
-                    bin(func("length", [var("peer_cidrs")]), BinaryOperator::Greater, num(0)),
+                    bin(
+                        func("length", [var("peer_cidrs")]),
+                        BinaryOperator::Greater,
+                        num(0),
+                    ),
                     num(1),
                     num(0),
                 ),
@@ -281,12 +287,18 @@ fn firewall_allow_peers() -> Item {
             .a("name", tpl("${var.name}-allow-peers"))
             .a("project", var("project_id"))
             .a("network", r("google_compute_network.this.id"))
-            .a("description", s("Ingress from clusters in other clouds, over the VPN."))
+            .a(
+                "description",
+                s("Ingress from clusters in other clouds, over the VPN."),
+            )
             .a("direction", s("INGRESS"))
             .a("priority", num(1000))
             .a("source_ranges", var("peer_cidrs"))
             .b("allow", body().a("protocol", s("all")))
-            .b("log_config", body().a("metadata", s("INCLUDE_ALL_METADATA")))
+            .b(
+                "log_config",
+                body().a("metadata", s("INCLUDE_ALL_METADATA")),
+            )
             .build(),
     )
 }

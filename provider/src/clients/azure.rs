@@ -8,6 +8,7 @@
 //! DELETE are idempotent, so replaying them is safe. The bearer token and shared keys never
 //! appear in logs, errors or `Debug` output, which is why bodies are never logged.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -147,6 +148,7 @@ pub struct VnetGateway {
     pub provisioning_state: String,
     pub asn: u32,
     pub ip_configs: Vec<GatewayIpConfig>,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -339,9 +341,25 @@ impl Network {
         name: &str,
         custom_apipa: [Vec<String>; 2],
     ) -> Res<VnetGateway> {
+        self.set_gateway_custom_apipa_tagged(rg, name, custom_apipa, None)
+            .await
+    }
+
+    /// Like [`Network::set_gateway_custom_apipa`], also setting (`Some`) or removing (`None`) one
+    /// tag of the gateway in the same write, e.g. to record who holds which address.
+    pub async fn set_gateway_custom_apipa_tagged(
+        &self,
+        rg: &str,
+        name: &str,
+        custom_apipa: [Vec<String>; 2],
+        tag: Option<(&str, Option<&str>)>,
+    ) -> Res<VnetGateway> {
         let path = self.path(rg, VGW, name)?;
         let current = self.settled(&path).await?;
-        let body = with_custom_apipa(current.body, &custom_apipa)?;
+        let mut body = with_custom_apipa(current.body, &custom_apipa)?;
+        if let Some((key, value)) = tag {
+            with_tag(&mut body, key, value);
+        }
         Ok(parse_gateway(&self.put(&path, &body).await?))
     }
 
@@ -662,6 +680,21 @@ fn with_custom_apipa(mut gw: Value, custom: &[Vec<String>; 2]) -> Res<Value> {
     Ok(gw)
 }
 
+fn with_tag(resource: &mut Value, key: &str, value: Option<&str>) {
+    if !resource["tags"].is_object() {
+        resource["tags"] = json!({});
+    }
+    let tags = resource["tags"].as_object_mut().expect("an object");
+    match value {
+        Some(v) => {
+            tags.insert(key.to_string(), json!(v));
+        }
+        None => {
+            tags.remove(key);
+        }
+    }
+}
+
 fn local_gateway_body(location: &str, ip: &str, asn: u32, bgp_peering_address: &str) -> Value {
     // With BGP the remote prefixes are learned, so the static address space stays empty.
     json!({"location": location, "properties": {"gatewayIpAddress": ip,
@@ -748,6 +781,14 @@ fn parse_gateway(v: &Value) -> VnetGateway {
         provisioning_state: text(v, "/properties/provisioningState"),
         asn: number(v, "/properties/bgpSettings/asn"),
         ip_configs: ip_configs.collect(),
+        tags: v["tags"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -966,7 +1007,7 @@ Azure x/y: operation Canceled: Azure gave no details (OperationCanceled) false f
             [\"10.0.255.4\"], custom_apipa: [\"169.254.21.1\", \"169.254.21.5\"], tunnel_ips: \
             [\"20.0.0.1\"] }, GatewayIpConfig { id: \"/ipc/activeActive\", name: \"activeActive\", \
             public_ip_id: \"\", subnet_id: \"\", default_bgp_ips: [], custom_apipa: [\"169.254.22.1\"], \
-            tunnel_ips: [] }] }";
+            tunnel_ips: [] }], tags: {} }";
         assert_eq!(format!("{g:?}"), want);
         let single = json!({"properties": {"ipConfigurations": [{"id": "/c0", "name": "c0"}]}});
         let refused = with_custom_apipa(single, &apipa).unwrap_err();

@@ -275,24 +275,31 @@ pub async fn inside_cidrs_in_use(
                 && c.custom_bgp.iter().any(|(_, ip)| ip == addr)
         })
     };
+    let owners = apipa_owners(&g);
     Ok(g.ip_configs
         .iter()
         .flat_map(|c| c.custom_apipa.iter())
-        .filter_map(|addr| match by_address(addr) {
-            Some(c) if is_own_piece(&c.name, own, "-t") => None,
-            Some(c) => InUse::around(addr, format!("Azure connection {}", c.name)),
-            None => InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}")),
+        .filter_map(|addr| {
+            let owner = owners.get(addr).cloned().or_else(|| {
+                by_address(addr).map(|c| match c.name.rsplit_once("-t") {
+                    Some((conn, i)) if is_own_piece(&c.name, conn, "-t") && !i.is_empty() => {
+                        conn.to_string()
+                    }
+                    _ => c.name.clone(),
+                })
+            });
+            match owner {
+                Some(o) if o == own => None,
+                Some(o) => InUse::around(addr, format!("Azure connection {o}")),
+                None => InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}")),
+            }
         })
         .collect())
 }
 
-/// The custom APIPA addresses per instance: the others' plus (if `add`) this job's.
-fn apipa_with(g: &VnetGateway, job: &SideJob, add: bool) -> [Vec<String>; 2] {
-    let ours: Vec<String> = job
-        .tunnels
-        .iter()
-        .map(|t| t.local_bgp_ip.to_string())
-        .collect();
+/// The custom APIPA addresses per instance: the others' plus (if `add`) `ours`, given as
+/// (instance, address).
+fn apipa_with(g: &VnetGateway, ours: &[(usize, String)], add: bool) -> [Vec<String>; 2] {
     let mut out: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     for (k, slot) in out.iter_mut().enumerate() {
         let mut list: Vec<String> = g
@@ -301,15 +308,10 @@ fn apipa_with(g: &VnetGateway, job: &SideJob, add: bool) -> [Vec<String>; 2] {
             .map(|c| c.custom_apipa.clone())
             .unwrap_or_default()
             .into_iter()
-            .filter(|a| !ours.contains(a))
+            .filter(|a| !ours.iter().any(|(_, o)| o == a))
             .collect();
         if add {
-            list.extend(
-                job.tunnels
-                    .iter()
-                    .filter(|t| t.local_interface == k)
-                    .map(|t| t.local_bgp_ip.to_string()),
-            );
+            list.extend(ours.iter().filter(|(i, _)| *i == k).map(|(_, a)| a.clone()));
         }
         *slot = list;
     }
@@ -343,8 +345,32 @@ fn custom_bgp(g: &VnetGateway, instance: usize, ip: &str) -> Vec<(String, String
         .unwrap_or_default()
 }
 
+/// Connections record which custom APIPA addresses they hold in a tag of the gateway, written in
+/// the same update as the addresses: the gateway's address list alone cannot tell two
+/// connections apart, and two connections on one address break BGP without any error from Azure.
+const APIPA_OWNER_TAG: &str = "multicloud-apipa-";
+
+fn owner_tag(conn: &str) -> String {
+    format!("{APIPA_OWNER_TAG}{conn}")
+}
+
+/// Address → the connection whose tag lists it.
+fn apipa_owners(g: &VnetGateway) -> HashMap<String, String> {
+    g.tags
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(APIPA_OWNER_TAG)?, v)))
+        .flat_map(|(conn, addrs)| {
+            addrs
+                .split_whitespace()
+                .map(move |a| (a.to_string(), conn.to_string()))
+        })
+        .collect()
+}
+
 /// Adds (or removes) this connection's custom APIPA addresses on the gateway, leaving other
-/// connections' alone; returns the gateway as it then is, None when it is gone.
+/// connections' alone; returns the gateway as it then is, None when it is gone. An address
+/// another connection holds is refused before anything changes (two connections created in one
+/// apply may have planned the same block without seeing each other).
 async fn sync_apipa(
     net: &Network,
     s: &AzureSite,
@@ -361,13 +387,45 @@ async fn sync_apipa(
     else {
         return Ok(None);
     };
-    let want = apipa_with(&g, job, add);
+    let owners = apipa_owners(&g);
+    let held_by_other = |addr: &str| owners.get(addr).filter(|o| **o != job.name);
+    if add {
+        for t in &job.tunnels {
+            if let Some(other) = held_by_other(&t.local_bgp_ip.to_string()) {
+                return Err(Diagnostic::error(
+                    "Inside CIDR already in use",
+                    format!(
+                        "Tunnel {} needs BGP address {} ({}) on Azure gateway {gw_name}, but connection {other} holds it: both were planned before either existed. Nothing was changed on the gateway. Apply again: the plan then sees {other}'s addresses and picks a free block (or set inside_cidrs).",
+                        t.index, t.local_bgp_ip, t.inside_cidr
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    // A removal never takes an address another connection holds (this one may have been refused
+    // above, with the same addresses planned).
+    let ours: Vec<(usize, String)> = job
+        .tunnels
+        .iter()
+        .map(|t| (t.local_interface, t.local_bgp_ip.to_string()))
+        .filter(|(_, a)| held_by_other(a).is_none())
+        .collect();
+    let want = apipa_with(&g, &ours, add);
+    let tag = owner_tag(&job.name);
+    let tag_value = add.then(|| {
+        job.tunnels
+            .iter()
+            .map(|t| t.local_bgp_ip.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     let have: Vec<Vec<String>> = g
         .ip_configs
         .iter()
         .map(|c| c.custom_apipa.clone())
         .collect();
-    if have == want.to_vec() {
+    if have == want.to_vec() && g.tags.get(&tag) == tag_value.as_ref() {
         return Ok(Some(g));
     }
     tracing::info!(
@@ -375,7 +433,7 @@ async fn sync_apipa(
         add,
         "updating the gateway's custom APIPA BGP addresses (a gateway update takes Azure several minutes)"
     );
-    net.set_gateway_custom_apipa(rg(s), gw_name, want)
+    net.set_gateway_custom_apipa_tagged(rg(s), gw_name, want, Some((&tag, tag_value.as_deref())))
         .await
         .map(Some)
         .map_err(|e| api_error("Cannot update the gateway's APIPA BGP addresses", e))
@@ -538,4 +596,79 @@ pub async fn remove(
     }
     CONNECTIONS.forget(&scope(s));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::azure::GatewayIpConfig;
+
+    fn gateway(custom: [&[&str]; 2], tags: &[(&str, &str)]) -> VnetGateway {
+        VnetGateway {
+            id: "/gw".into(),
+            name: "gw".into(),
+            location: "westeurope".into(),
+            sku: "VpnGw1AZ".into(),
+            provisioning_state: "Succeeded".into(),
+            asn: 65020,
+            ip_configs: custom
+                .iter()
+                .enumerate()
+                .map(|(i, ips)| GatewayIpConfig {
+                    id: format!("/ipc/{i}"),
+                    name: format!("c{i}"),
+                    public_ip_id: String::new(),
+                    subnet_id: String::new(),
+                    default_bgp_ips: Vec::new(),
+                    custom_apipa: ips.iter().map(|s| s.to_string()).collect(),
+                    tunnel_ips: Vec::new(),
+                })
+                .collect(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn owners_come_from_the_connections_tags_only() {
+        let g = gateway(
+            [&["169.254.21.1"], &["169.254.21.5"]],
+            &[
+                ("multicloud-apipa-prod", "169.254.21.1 169.254.21.5"),
+                ("team", "network"),
+            ],
+        );
+        let owners = apipa_owners(&g);
+        assert_eq!(owners.len(), 2);
+        assert_eq!(owners["169.254.21.5"], "prod");
+        assert_eq!(owner_tag("prod"), "multicloud-apipa-prod");
+    }
+
+    #[test]
+    fn apipa_updates_keep_the_other_connections_addresses() {
+        let g = gateway([&["169.254.21.1", "169.254.21.9"], &["169.254.21.5"]], &[]);
+        let ours = [
+            (0, "169.254.22.1".to_string()),
+            (1, "169.254.22.5".to_string()),
+        ];
+        assert_eq!(
+            apipa_with(&g, &ours, true),
+            [
+                vec!["169.254.21.1", "169.254.21.9", "169.254.22.1"],
+                vec!["169.254.21.5", "169.254.22.5"]
+            ]
+        );
+        let ours = [(0, "169.254.21.9".to_string())];
+        assert_eq!(
+            apipa_with(&g, &ours, false),
+            [vec!["169.254.21.1"], vec!["169.254.21.5"]]
+        );
+        // Nothing of ours to remove (another connection holds the addresses): unchanged.
+        assert_eq!(
+            apipa_with(&g, &[], false),
+            [vec!["169.254.21.1", "169.254.21.9"], vec!["169.254.21.5"]]
+        );
+    }
 }
