@@ -419,11 +419,27 @@ impl Network {
 
     /// All connections of a resource group, following `nextLink` pages.
     pub async fn list_connections(&self, rg: &str) -> Res<Vec<Connection>> {
-        let mut next = Some(format!("{}/{CONN}", self.scope(rg)?));
+        self.list(rg, CONN, parse_connection).await
+    }
+
+    /// Every virtual network gateway of the resource group, in one paged list.
+    pub async fn list_vnet_gateways(&self, rg: &str) -> Res<Vec<VnetGateway>> {
+        self.list(rg, VGW, parse_gateway).await
+    }
+
+    /// Every public IP of the resource group, in one paged list.
+    pub async fn list_public_ips(&self, rg: &str) -> Res<Vec<PublicIp>> {
+        self.list(rg, PIP, parse_public_ip).await
+    }
+
+    /// All pages of a resource group's list of `kind`, following `nextLink` (a link that repeats
+    /// the page just read ends the walk rather than looping).
+    async fn list<T>(&self, rg: &str, kind: &str, parse: fn(&Value) -> T) -> Res<Vec<T>> {
+        let mut next = Some(format!("{}/{kind}", self.scope(rg)?));
         let mut out = Vec::new();
         while let Some(url) = next.take() {
             let page = self.call(Method::GET, &url, None).await?.body;
-            out.extend(items(&page, "/value").map(parse_connection));
+            out.extend(items(&page, "/value").map(parse));
             let link = page["nextLink"].as_str().filter(|l| !l.is_empty());
             next = link.filter(|l| *l != url).map(Into::into);
         }

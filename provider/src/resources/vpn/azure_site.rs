@@ -17,7 +17,9 @@ use super::side::{
     CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
 };
 use crate::ProviderConfig;
-use crate::clients::azure::{Connection, Network, NewConnection, NewVnetGateway, VnetGateway};
+use crate::clients::azure::{
+    Connection, Network, NewConnection, NewVnetGateway, PublicIp, VnetGateway,
+};
 
 fn site(gw: &Gateway) -> Result<&AzureSite, Diagnostics> {
     gw.azure
@@ -63,6 +65,7 @@ pub async fn create_gateway(
 ) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
     let s = site(gw).map_err(|d| (None, d))?;
     let net = client(ctx, s, timeout).map_err(|d| (None, d))?;
+    forget_gateways(s);
     let name = gw.name.clone().unwrap_or_default();
     let location = s.location.clone().unwrap_or_default();
     let mut pip_ids = Vec::new();
@@ -126,6 +129,20 @@ fn rg_id(s: &AzureSite) -> String {
     )
 }
 
+/// Reads share one list of the resource group's gateways and one of its public IPs with
+/// concurrent reads (the same coalescing as connections), instead of three GETs per gateway.
+static GATEWAYS: LazyLock<Snapshots<HashMap<String, VnetGateway>>> =
+    LazyLock::new(Snapshots::default);
+static PUBLIC_IPS: LazyLock<Snapshots<HashMap<String, PublicIp>>> =
+    LazyLock::new(Snapshots::default);
+
+/// What changes a gateway or its IPs makes the next read list them afresh.
+fn forget_gateways(s: &AzureSite) {
+    GATEWAYS.forget(&scope(s));
+    PUBLIC_IPS.forget(&scope(s));
+}
+
+/// None when the gateway or one of its public IPs is gone: the next apply re-creates the site.
 pub async fn read_gateway(
     ctx: &Ctx<ProviderConfig>,
     gw: &Gateway,
@@ -133,25 +150,43 @@ pub async fn read_gateway(
     let s = site(gw)?;
     let net = client(ctx, s, Duration::from_secs(60))?;
     let name = gw.name.clone().unwrap_or_default();
-    let Some(g) = net
-        .get_vnet_gateway(rg(s), &name)
+    let gateways = GATEWAYS
+        .get(&scope(s), || async {
+            let all = net
+                .list_vnet_gateways(rg(s))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(all
+                .into_iter()
+                .map(|g| (g.name.to_lowercase(), g))
+                .collect())
+        })
         .await
-        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
-    else {
+        .map_err(|e| api_error("Cannot list virtual network gateways", e))?;
+    let Some(g) = gateways.get(&name.to_lowercase()) else {
         return Ok(None);
     };
+    let pips = PUBLIC_IPS
+        .get(&scope(s), || async {
+            let all = net
+                .list_public_ips(rg(s))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(all
+                .into_iter()
+                .map(|p| (p.name.to_lowercase(), p))
+                .collect())
+        })
+        .await
+        .map_err(|e| api_error("Cannot list public IPs", e))?;
     let mut ips = Vec::new();
     for pip in azure_public_ip_names(&name) {
-        match net
-            .get_public_ip(rg(s), &pip)
-            .await
-            .map_err(|e| api_error("Cannot read a public IP", e))?
-        {
-            Some(p) => ips.push(p.ip_address.unwrap_or_default()),
+        match pips.get(&pip.to_lowercase()) {
+            Some(p) => ips.push(p.ip_address.clone().unwrap_or_default()),
             None => return Ok(None),
         }
     }
-    Ok(Some(facts(&g, ips)))
+    Ok(Some(facts(g, ips)))
 }
 
 /// The site of an existing active-active gateway whose public IPs are `NAME-pip0` and `NAME-pip1`
@@ -210,6 +245,7 @@ pub async fn delete_gateway(
 ) -> Result<(), Diagnostics> {
     let s = site(gw)?;
     let net = client(ctx, s, timeout)?;
+    forget_gateways(s);
     let name = gw.name.clone().unwrap_or_default();
     tracing::info!(
         name,
