@@ -465,29 +465,15 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
         return; // no ../shared: the Azure emulator printed SKIPPED
     };
     let hub_cloud = Cloud::parse(hub).unwrap();
-    let vpc2 = c.moto.as_ref().unwrap().0.create_vpc("10.20.0.0/16");
+    let aws2 = second_aws_site(&c);
     let seeded: Vec<String> = allocate("spoke-0", Cloud::Aws, hub_cloud, 4)
         .iter()
         .map(|n| n.to_string())
         .collect();
-    // A name whose own allocation is the same group (4095 groups of four, 32 with Azure).
-    let second = (1..)
-        .map(|k| format!("spoke-{k}"))
-        .find(|n| {
-            allocate(n, Cloud::Aws, hub_cloud, 4)
-                .iter()
-                .map(|n| n.to_string())
-                .eq(seeded.iter().cloned())
-        })
-        .unwrap();
+    let second = same_block_as("spoke-0", hub_cloud);
     let connection = |res: &str, name: &str, aws: &str, extra: &str| {
-        format!(
-            "resource \"multicloud_vpn_connection\" \"{res}\" {{\n  name = \"{name}\"\n  a    = multicloud_vpn_gateway.{aws}\n  b    = multicloud_vpn_gateway.{hub}\n{extra}}}\n"
-        )
+        spoke_connection(res, name, aws, hub, extra)
     };
-    let aws2 = format!(
-        "resource \"multicloud_vpn_gateway\" \"aws2\" {{\n  name = \"aws2-site\"\n  aws {{\n    region          = \"us-east-1\"\n    vpc_id          = \"{vpc2}\"\n    amazon_side_asn = 64513\n  }}\n}}\n"
-    );
     let first = format!(
         "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}",
         c.provider(),
@@ -529,7 +515,7 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
         ),
     );
     let text = w.fails(&["plan", "-input=false", "-no-color"]);
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat(&text);
     assert!(
         flat.contains("inside_cidrs[1]")
             && flat.contains("already in use")
@@ -551,10 +537,7 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
     );
     w.apply();
     w.assert_plan_empty();
-    // Eight tunnels' worth of BGP addresses on the hub, none shared.
-    let used = hub_bgp_addresses(&c);
-    let distinct: std::collections::BTreeSet<&String> = used.iter().collect();
-    assert_eq!((used.len(), distinct.len()), (8, 8), "{used:?}");
+    assert_hub_addresses_distinct(&c, 8);
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
 }
@@ -565,33 +548,23 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
 /// break silently); the next apply plans a free block for it. Needs ../shared.
 fn same_apply_collision_on_azure_is_caught(tf: Tf) {
     use multicloud_provider::resources::vpn::rules::Cloud;
-    use multicloud_provider::resources::vpn::topology::allocate;
     let Some(c) = Clouds::start(&["aws", "azure"]) else {
         return; // no ../shared: the Azure emulator printed SKIPPED
     };
-    let vpc2 = c.moto.as_ref().unwrap().0.create_vpc("10.20.0.0/16");
-    let seeded = allocate("spoke-0", Cloud::Aws, Cloud::Azure, 4);
-    let second = (1..)
-        .map(|k| format!("spoke-{k}"))
-        .find(|n| allocate(n, Cloud::Aws, Cloud::Azure, 4) == seeded)
-        .unwrap();
-    let connection = |res: &str, name: &str, aws: &str| {
-        format!(
-            "resource \"multicloud_vpn_connection\" \"{res}\" {{\n  name = \"{name}\"\n  a    = multicloud_vpn_gateway.{aws}\n  b    = multicloud_vpn_gateway.azure\n}}\n"
-        )
-    };
+    let second = same_block_as("spoke-0", Cloud::Azure);
     let config = format!(
-        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\nresource \"multicloud_vpn_gateway\" \"aws2\" {{\n  name = \"aws2-site\"\n  aws {{\n    region          = \"us-east-1\"\n    vpc_id          = \"{vpc2}\"\n    amazon_side_asn = 64513\n  }}\n}}\n{}{}",
+        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}{}{}",
         c.provider(),
         c.gateway("aws"),
         c.gateway("azure"),
-        connection("first", "spoke-0", "aws"),
-        connection("second", &second, "aws2"),
+        second_aws_site(&c),
+        spoke_connection("first", "spoke-0", "aws", "azure", ""),
+        spoke_connection("second", &second, "aws2", "azure", ""),
     );
     let w = Workdir::new(tf, Install::Mirror, &config).env("MULTICLOUD_AZURE_POLL_MS", "20");
     w.init();
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat(&text);
     // Usually the gateway guard; if one connection was done before the other's final plan, that
     // plan saw it and Terraform reports the changed plan instead.
     assert!(
@@ -600,13 +573,50 @@ fn same_apply_collision_on_azure_is_caught(tf: Tf) {
     );
     w.apply();
     w.assert_plan_empty();
-    let used = hub_bgp_addresses(&c);
-    let distinct: std::collections::BTreeSet<&String> = used.iter().collect();
-    assert_eq!((used.len(), distinct.len()), (8, 8), "{used:?}");
+    assert_hub_addresses_distinct(&c, 8);
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
 }
 both_versions!(same_apply_collision_on_azure_is_caught);
+
+/// A name other than `first` whose own allocation towards `hub` (from AWS) is `first`'s block
+/// (4095 blocks of four, 32 with Azure): the collision the shared-gateway tests need.
+fn same_block_as(first: &str, hub: multicloud_provider::resources::vpn::rules::Cloud) -> String {
+    use multicloud_provider::resources::vpn::rules::Cloud;
+    use multicloud_provider::resources::vpn::topology::allocate;
+    let block = allocate(first, Cloud::Aws, hub, 4);
+    (1..)
+        .map(|k| format!("spoke-{k}"))
+        .find(|n| n != first && allocate(n, Cloud::Aws, hub, 4) == block)
+        .unwrap()
+}
+
+/// A second AWS site `aws2`, on a VPC of its own.
+fn second_aws_site(c: &Clouds) -> String {
+    let vpc = c.moto.as_ref().expect("moto").0.create_vpc("10.20.0.0/16");
+    format!(
+        "resource \"multicloud_vpn_gateway\" \"aws2\" {{\n  name = \"aws2-site\"\n  aws {{\n    region          = \"us-east-1\"\n    vpc_id          = \"{vpc}\"\n    amazon_side_asn = 64513\n  }}\n}}\n"
+    )
+}
+
+/// Connection `res` named `name` from AWS site `aws` to the hub site, plus `extra` lines.
+fn spoke_connection(res: &str, name: &str, aws: &str, hub: &str, extra: &str) -> String {
+    format!(
+        "resource \"multicloud_vpn_connection\" \"{res}\" {{\n  name = \"{name}\"\n  a    = multicloud_vpn_gateway.{aws}\n  b    = multicloud_vpn_gateway.{hub}\n{extra}}}\n"
+    )
+}
+
+/// `n` tunnels' worth of BGP addresses on the hub, none shared.
+fn assert_hub_addresses_distinct(c: &Clouds, n: usize) {
+    let used = hub_bgp_addresses(c);
+    let distinct: std::collections::BTreeSet<&String> = used.iter().collect();
+    assert_eq!((used.len(), distinct.len()), (n, n), "{used:?}");
+}
+
+/// Terraform's output with its line wrapping undone, for matching a long diagnostic.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The hub's own BGP addresses: GCP router interface ranges or Azure custom APIPA addresses.
 fn hub_bgp_addresses(c: &Clouds) -> Vec<String> {
@@ -675,7 +685,7 @@ fn import_round_trip(tf: Tf, clouds: &[&str]) {
         };
         w.ok(&["state", "rm", "-no-color", &addr]);
         let text = w.fails(&["import", "-input=false", "-no-color", &addr, "vgw-123"]);
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let flat = flat(&text);
         assert!(
             flat.contains("Invalid import id") && flat.contains("aws/REGION/vgw-"),
             "{text}"
@@ -759,7 +769,7 @@ fn bad_inputs_fail_at_plan(tf: Tf) {
         w.init();
         let text = w.fails(&["plan", "-input=false", "-no-color"]);
         // Terraform wraps long details: compare with whitespace collapsed.
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let flat = flat(&text);
         assert!(flat.contains(path) && flat.contains(why), "{extra}: {text}");
         // Terraform quotes the configuration's own lines ("  49:   psk = ..."); the provider's
         // words must not repeat the key.
@@ -822,7 +832,7 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
         .env("TF_LOG_PATH", log.path().to_str().unwrap());
     w.init();
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat(&text);
     assert!(flat.contains("virtualNetworkGateways/azure-site"), "{text}");
     let logged = std::fs::read_to_string(log.path()).unwrap();
     assert!(
@@ -855,7 +865,7 @@ fn connection_timeout_keeps_progress(tf: Tf) {
     .env("MULTICLOUD_AZURE_POLL_MS", "50");
     w.init();
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat(&text);
     assert!(flat.contains("timeouts.create (2 s)"), "{text}");
     let link = w
         .resources()

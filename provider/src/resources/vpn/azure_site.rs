@@ -315,19 +315,15 @@ pub async fn inside_cidrs_in_use(
     Ok(g.ip_configs
         .iter()
         .flat_map(|c| c.custom_apipa.iter())
-        .filter_map(|addr| {
-            let owner = owners.get(addr).cloned().or_else(|| {
-                by_address(addr).map(|c| match c.name.rsplit_once("-t") {
-                    Some((conn, i)) if is_own_piece(&c.name, conn, "-t") && !i.is_empty() => {
-                        conn.to_string()
-                    }
-                    _ => c.name.clone(),
-                })
-            });
-            match owner {
-                Some(o) if o == own => None,
-                Some(o) => InUse::around(addr, format!("Azure connection {o}")),
-                None => InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}")),
+        // The owner tag names the connection; addresses set before those tags existed are
+        // traced to the IPsec connection that uses them.
+        .filter_map(|addr| match (owners.get(addr), by_address(addr)) {
+            (Some(o), _) if o == own => None,
+            (Some(o), _) => InUse::around(addr, format!("Azure connection {o}")),
+            (None, Some(c)) if is_own_piece(&c.name, own, "-t") => None,
+            (None, Some(c)) => InUse::around(addr, format!("Azure connection {}", c.name)),
+            (None, None) => {
+                InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}"))
             }
         })
         .collect())

@@ -186,10 +186,7 @@ async fn in_use_on_gateways(
 /// Configured inside CIDRs that another connection already uses on one of the gateways.
 fn check_not_in_use(cidrs: &[Ipv4Net], taken: &[InUse], diags: &mut Diagnostics) {
     for (i, net) in cidrs.iter().enumerate() {
-        if let Some(t) = taken
-            .iter()
-            .find(|t| t.cidr.contains(net) || net.contains(&t.cidr))
-        {
+        if let Some(t) = taken.iter().find(|t| topology::overlaps(&t.cidr, net)) {
             let path = Path::root().attr("inside_cidrs").index(i as i64);
             diags.error_at(
                 path.clone(),

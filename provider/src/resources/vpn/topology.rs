@@ -95,6 +95,11 @@ fn pool(a: Cloud, b: Cloud) -> Vec<Ipv4Net> {
         .collect()
 }
 
+/// Whether two networks share an address (one then contains the other).
+pub fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(b) || b.contains(a)
+}
+
 /// FNV-1a: stable across releases and platforms, unlike std's hasher.
 fn stable_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -132,7 +137,7 @@ pub fn allocate_avoiding(
         .find(|group| {
             !group
                 .iter()
-                .any(|net| taken.iter().any(|t| t.contains(net) || net.contains(t)))
+                .any(|net| taken.iter().any(|t| overlaps(t, net)))
         })
         .map(<[Ipv4Net]>::to_vec)
 }
