@@ -53,22 +53,53 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-multicloud"))
 }
 
+const MIRROR_PREFIX: &str = "multicloud-mirror-";
+
 /// A filesystem mirror holding this build of the provider (made once per test process).
+///
+/// A static is never dropped, so the mirror outlives its process: mirrors whose process has
+/// ended are swept here, and the provider is hard-linked rather than copied (a debug build is
+/// ~700 MB; one copy per test run once filled the disk and failed CI).
 pub fn mirror_dir() -> &'static Path {
     static MIRROR: OnceLock<PathBuf> = OnceLock::new();
     MIRROR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("multicloud-mirror-{}", std::process::id()));
+        sweep_ended_mirrors();
+        let dir = std::env::temp_dir().join(format!("{MIRROR_PREFIX}{}", std::process::id()));
         let pkg = dir.join(format!(
             "registry.terraform.io/multicloud/multicloud/{PROVIDER_VERSION}/linux_amd64"
         ));
         std::fs::create_dir_all(&pkg).expect("create mirror");
-        std::fs::copy(
-            provider_binary(),
-            pkg.join(format!("terraform-provider-multicloud_v{PROVIDER_VERSION}")),
-        )
-        .expect("copy provider into mirror");
+        link_or_copy(
+            &provider_binary(),
+            &pkg.join(format!("terraform-provider-multicloud_v{PROVIDER_VERSION}")),
+        );
         dir
     })
+}
+
+/// Removes the mirrors of test processes that are no longer running (best effort).
+fn sweep_ended_mirrors() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(MIRROR_PREFIX)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A hard link where the file system allows one (free, and Terraform sees a regular file),
+/// a copy otherwise (e.g. a target dir on another mount).
+fn link_or_copy(from: &Path, to: &Path) {
+    let _ = std::fs::remove_file(to);
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).expect("copy provider into mirror");
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
