@@ -143,8 +143,15 @@ async fn azure_client_builds_reads_lists_and_tears_down_an_active_active_bgp_vpn
         status: "Connected".into(),
         enable_bgp: true,
         custom_bgp: new.custom_bgp.clone(),
+        ike_v2: true,
     };
     assert_eq!(conn, want);
+    // The key is its own sub-resource (what an import reads back).
+    assert_eq!(
+        net.get_shared_key(RG, "to-aws-1").await.unwrap().as_deref(),
+        Some(psk.as_str())
+    );
+    assert_eq!(net.get_shared_key(RG, "no-such").await.unwrap(), None);
     assert_eq!(
         net.get_connection(RG, "to-aws-1").await.unwrap(),
         Some(want.clone())

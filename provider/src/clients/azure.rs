@@ -207,6 +207,8 @@ pub struct Connection {
     pub status: String,           // connectionStatus: Unknown|Connecting|Connected|NotConnected
     pub enable_bgp: bool,
     pub custom_bgp: Vec<(String, String)>,
+    /// connectionProtocol is IKEv2 (Azure's default when absent).
+    pub ike_v2: bool,
 }
 
 // --- Client ----------------------------------------------------------------------------------
@@ -415,6 +417,14 @@ impl Network {
 
     pub async fn get_connection(&self, rg: &str, name: &str) -> Res<Option<Connection>> {
         self.get(self.path(rg, CONN, name)?, parse_connection).await
+    }
+
+    /// The shared key of a connection (its own sub-resource: a connection's GET omits it). For
+    /// import only; it is never logged (requests log their path and status, not bodies).
+    pub async fn get_shared_key(&self, rg: &str, name: &str) -> Res<Option<String>> {
+        let path = format!("{}/sharedkey", self.path(rg, CONN, name)?);
+        let key = self.get(path, |v| text(v, "/value")).await?;
+        Ok(key.filter(|k| !k.is_empty()))
     }
 
     /// All connections of a resource group, following `nextLink` pages.
@@ -830,6 +840,10 @@ fn parse_connection(v: &Value) -> Connection {
         status: status.unwrap_or("Unknown").into(),
         enable_bgp: v.pointer("/properties/enableBgp") == Some(&Value::Bool(true)),
         custom_bgp: custom.map(pair).collect(),
+        ike_v2: v
+            .pointer("/properties/connectionProtocol")
+            .and_then(Value::as_str)
+            != Some("IKEv1"),
     }
 }
 

@@ -197,6 +197,12 @@ fn piece_filter(piece: &str) -> Filter {
         .build()
 }
 
+/// Whether `tags` carry `piece`. The tag filter of a describe call already asks for it, but a
+/// filter the server ignores (moto does for customer gateways) must not hand back another piece.
+fn has_piece(tags: &[Tag], piece: &str) -> bool {
+    piece_of(tags).as_deref() == Some(piece)
+}
+
 fn piece_of(tags: &[Tag]) -> Option<String> {
     tags.iter()
         .find(|t| t.key() == Some(PIECE_TAG))
@@ -398,6 +404,7 @@ impl Ec2 {
         let live = out
             .vpn_gateways()
             .iter()
+            .filter(|g| has_piece(g.tags(), piece))
             .find(|g| !matches!(g.state().map(|s| s.as_str()), Some("deleted" | "deleting")));
         match live.and_then(|g| g.vpn_gateway_id()) {
             Some(id) => self.get_vpn_gateway(id).await,
@@ -576,7 +583,9 @@ impl Ec2 {
             .customer_gateways()
             .iter()
             .map(customer_gateway)
-            .find(|g| g.state != "deleted" && g.state != "deleting"))
+            .find(|g| {
+                g.piece.as_deref() == Some(piece) && g.state != "deleted" && g.state != "deleting"
+            }))
     }
 
     pub async fn delete_customer_gateway(&self, id: &str) -> Result<(), Ec2Error> {
@@ -694,6 +703,36 @@ impl Ec2 {
         }
     }
 
+    /// The pre-shared key of each tunnel of VPN connection `id`, in the order of its `tunnels`:
+    /// from the structured tunnel options when AWS reports them there, else from the
+    /// configuration document. For import only; the keys are never logged.
+    pub async fn vpn_connection_keys(&self, id: &str) -> Result<Vec<String>, Ec2Error> {
+        tracing::debug!(operation = "DescribeVpnConnections", id, "ec2 call (keys)");
+        let out = self
+            .client
+            .describe_vpn_connections()
+            .vpn_connection_ids(id)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let c = out
+            .vpn_connections()
+            .first()
+            .ok_or_else(|| Ec2Error::new(None, format!("{id}: not found")))?;
+        let from_options: Vec<String> = c
+            .options()
+            .map(|o| o.tunnel_options())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.pre_shared_key().map(str::to_owned))
+            .collect();
+        if !from_options.is_empty() {
+            return Ok(from_options);
+        }
+        let doc = c.customer_gateway_configuration().unwrap_or_default();
+        tunnel_config::pre_shared_keys(doc).map_err(|e| Ec2Error::new(None, format!("{id}: {e}")))
+    }
+
     async fn describe_vpn_connections(
         &self,
         ids: &[String],
@@ -778,7 +817,7 @@ impl Ec2 {
             .map_err(sdk_error)?;
         for c in out.vpn_connections() {
             let c = vpn_connection(c)?;
-            if !c.is_gone() {
+            if !c.is_gone() && c.piece.as_deref() == Some(piece) {
                 return Ok(Some(c));
             }
         }

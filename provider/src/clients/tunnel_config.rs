@@ -66,6 +66,24 @@ pub fn parse(xml: &str) -> Result<Vec<TunnelDetails>, ConfigError> {
     Ok(tunnels)
 }
 
+/// The pre-shared key of each tunnel, in document order. Only an import asks for them (GCP keeps
+/// a hash of its side's key, so AWS's copy is the one to take over); they stay out of
+/// [`TunnelDetails`], which may be logged and compared freely, and errors still quote none.
+pub fn pre_shared_keys(xml: &str) -> Result<Vec<String>, ConfigError> {
+    let root = parse_with(xml, true)?;
+    let tunnels = root.children.iter().filter(|c| c.name == "ipsec_tunnel");
+    let keys = tunnels.enumerate().map(|(i, el)| {
+        el.find("ike/pre_shared_key")
+            .map(|k| k.text.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                let at = format!("vpn_connection/ipsec_tunnel[{}]/ike/pre_shared_key", i + 1);
+                ConfigError(format!("{at}: missing or empty"))
+            })
+    });
+    keys.collect()
+}
+
 const MAX_DEPTH: usize = 32;
 /// Element names of the documented format; only these are ever named in syntax errors, so a
 /// garbled document cannot smuggle key material into a message through a tag name.
@@ -104,13 +122,20 @@ struct Parser<'a> {
     stack: Vec<Element>,
     /// Stack index of the open `pre_shared_key` element, if any.
     secret: Option<usize>,
+    /// Keep the text of `pre_shared_key` (only [`pre_shared_keys`] asks).
+    keep_secrets: bool,
     root: Option<Element>,
 }
 
 fn parse_document(xml: &str) -> Result<Element, ConfigError> {
+    parse_with(xml, false)
+}
+
+fn parse_with(xml: &str, keep_secrets: bool) -> Result<Element, ConfigError> {
     let src = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let mut p = Parser {
         src,
+        keep_secrets,
         ..Parser::default()
     };
     while p.pos < p.src.len() {
@@ -188,7 +213,7 @@ impl<'a> Parser<'a> {
 
     /// Adds character data to the open element (dropped inside `pre_shared_key`).
     fn content(&mut self, raw: &str, decode_entities: bool) -> Result<(), ConfigError> {
-        let keep = self.secret.is_none();
+        let keep = self.secret.is_none() || self.keep_secrets;
         match self.stack.last_mut() {
             Some(top) if decode_entities => {
                 decode(raw, &mut top.text, keep).map_err(|what| self.err(what))
@@ -486,6 +511,27 @@ mod tests {
                 assert!(key.is_none_or(|k| k.text.is_empty()));
             }
         }
+    }
+
+    #[test]
+    fn an_import_gets_each_tunnels_key_and_errors_still_quote_none() {
+        for xml in [VGW, TGW, MOTO] {
+            let want: Vec<String> = psks(xml).iter().map(|k| k.trim().to_string()).collect();
+            assert_eq!(pre_shared_keys(xml).unwrap(), want);
+        }
+        let no_key = VGW
+            .replacen("<pre_shared_key>", "<pre_shared_key_x>", 1)
+            .replacen("</pre_shared_key>", "</pre_shared_key_x>", 1);
+        let err = pre_shared_keys(&no_key).unwrap_err().to_string();
+        assert!(
+            err.contains("ipsec_tunnel[1]/ike/pre_shared_key: missing"),
+            "{err}"
+        );
+        assert_no_secret(&err, &psks(VGW));
+        // A broken document fails as parse() does, quoting no key.
+        let broken = VGW.replacen("</pre_shared_key>", "</pre_shared_kez>", 1);
+        let err = pre_shared_keys(&broken).unwrap_err().to_string();
+        assert_no_secret(&err, &psks(VGW));
     }
 
     #[test]
