@@ -180,15 +180,18 @@ cloud. An existing transit gateway can also be used without import through `aws 
 ## Changes and drift
 
 `name` and anything in the site block replace the gateway, and with it every connection that uses it; `timeouts` \
-change in place. A refresh that finds the gateway gone — the virtual private gateway deleted or detached from its \
-VPC, the GCP gateway or its Cloud Router deleted, the Azure gateway or one of its public IPs deleted — drops it from \
-the state, so the next plan creates it again (and replaces its connections). A detached virtual private gateway \
-is not duplicated: the create finds it by its tag `multicloud:piece = gateway/NAME` and attaches it again.
+change in place. A refresh that finds the whole site gone (the virtual private gateway deleted; the GCP gateway and \
+its Cloud Router deleted; the Azure gateway and both public IPs deleted) drops it from the state, so the next plan \
+creates it again (and replaces its connections). A refresh that finds only part of it gone (the virtual private \
+gateway detached from its VPC, the Cloud Router deleted but not the HA gateway, the Azure gateway deleted but not \
+its public IPs, …) lists what is gone in `missing`, e.g. `[\"Cloud Router hub-router\"]`; the next plan replaces \
+the gateway, so the remaining pieces are deleted rather than left behind, and a `terraform destroy` from there \
+deletes them too.
 
 ## Timeouts
 
-`timeouts { create, delete }` default to 45 and 30 minutes: every wait for a cloud operation ends with an error once \
-it has taken longer. Progress is written to the provider log, and Ctrl-C ends a wait too. AWS and GCP gateways take seconds to a few minutes. **Azure takes \
+`timeouts { create, delete }` default to 45 and 30 minutes. `create` bounds the whole create (a GCP gateway is two \
+operations, an Azure site three), and every wait for a cloud operation ends with an error once it has taken longer. Progress is written to the provider log, and Ctrl-C ends a wait too. AWS and GCP gateways take seconds to a few minutes. **Azure takes \
 30–45 minutes to create a virtual network gateway, and a long time to delete one**: the defaults leave little slack, \
 so `timeouts { create = \"60m\" delete = \"60m\" }` is a sensible setting for Azure gateways.
 
@@ -201,10 +204,22 @@ instead of making it twice: the virtual private gateway by its tag (when its ASN
 router and the Azure public IPs and gateway by name.
 ";
 
-const VPN_CONNECTION_NOTES: &str = "Not supported: `terraform import` is refused. Every tunnel's key must be in the \
-state (`tunnel_psks`), because a repair re-creates a tunnel with its key, and GCP never returns a tunnel's shared \
-secret (only a hash of it). Remove the existing tunnels and let this resource create them, or keep managing them \
-where they are.
+const VPN_CONNECTION_NOTES: &str = "A connection this resource built, e.g. one whose state was lost, is imported by its \
+name and its two gateways, in the order of `a` and `b` in the configuration, each written as \
+`multicloud_vpn_gateway` import takes it:
+
+```shell
+terraform import multicloud_vpn_connection.link \"link,aws/us-east-1/vgw-0123456789abcdef0,gcp/my-project/europe-west1/hub\"
+```
+
+Everything is read back from the clouds. The tunnel count, inside CIDRs and IKE version come from the GCP Cloud \
+Router's interfaces or the Azure gateway's custom APIPA addresses, and must match the layout this resource gives \
+those CIDRs. The cloud objects come by name (AWS: by the tags this provider sets). Every tunnel's key must be in \
+the state (`tunnel_psks`), because a repair re-creates a tunnel with its key. GCP returns only a hash of a key, so \
+the keys come from the other side: Azure's shared keys, or AWS's tunnel options (else its customer gateway \
+configuration). When a tunnel's key cannot be read back, or the connection is incomplete or laid out differently, \
+the import is refused and says why. The first plan after an import replaces nothing; at most it updates the \
+recorded gateway values in place.
 
 ## What is created
 

@@ -160,6 +160,32 @@ impl Moto {
         })
     }
 
+    /// The tunnel keys moto reports for a VPN connection, read from the raw DescribeVpnConnections
+    /// answer (the configuration document arrives XML-escaped inside it): the expectation for an
+    /// import, found without the provider's code.
+    pub fn tunnel_keys(&self, vpn_id: &str) -> Vec<String> {
+        let auth = DUMMY_AUTH.replace("/route53/", "/ec2/");
+        let body =
+            format!("Action=DescribeVpnConnections&Version=2016-11-15&VpnConnectionId.1={vpn_id}");
+        let (status, text) = self
+            .request(
+                "POST",
+                "/",
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                &body,
+            )
+            .expect("DescribeVpnConnections");
+        assert_eq!(status, 200, "DescribeVpnConnections: {text}");
+        text.split("&lt;pre_shared_key&gt;")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("&lt;/pre_shared_key&gt;"))
+            .map(|(key, _)| key.trim().to_string())
+            .collect()
+    }
+
     /// The same as a provider block, for Terraform configurations.
     pub fn provider_hcl(&self) -> String {
         format!(

@@ -444,6 +444,46 @@ fn gateway_gone_means_recreate(tf: Tf) {
 }
 both_versions!(gateway_gone_means_recreate);
 
+/// Part of a site deleted out of band (the GCP Cloud Router, not its HA gateway): the refresh
+/// names the missing piece, the plan replaces the site (and the connection on it), and a
+/// destroy from there removes the remaining gateway instead of forgetting it.
+fn gateway_partly_gone_is_replaced_not_forgotten(tf: Tf) {
+    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
+    let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", ""));
+    w.init();
+    w.apply();
+    let g = c.gcp.as_ref().unwrap();
+    g.delete_out_of_band("routers", GCP_REGION, "gcp-site-router");
+    let plan = w.plan_json();
+    let change = |addr: &str| -> J {
+        plan["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == addr)
+            .map(|r| r["change"].clone())
+            .unwrap_or(J::Null)
+    };
+    let gw = change("multicloud_vpn_gateway.gcp");
+    assert_eq!(
+        gw["actions"],
+        serde_json::json!(["delete", "create"]),
+        "{gw}"
+    );
+    assert_eq!(
+        gw["before"]["missing"],
+        serde_json::json!(["Cloud Router gcp-site-router"]),
+        "{gw}"
+    );
+    assert_eq!(
+        change(LINK)["actions"],
+        serde_json::json!(["delete", "create"])
+    );
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
+}
+both_versions!(gateway_partly_gone_is_replaced_not_forgotten);
+
 /// Connections sharing a hub gateway (GCP, then Azure) with two AWS sites: a second connection
 /// whose name seeds the same inside /30s as the first's is planned around them (the hub's router
 /// interfaces or APIPA addresses already use them), both build, and inside_cidrs set to a /30 in
@@ -674,15 +714,7 @@ fn import_round_trip(tf: Tf, clouds: &[&str]) {
     for cloud in clouds {
         let addr = format!("multicloud_vpn_gateway.{cloud}");
         let before = w.state_of(&addr);
-        let id = before["id"].as_str().unwrap().to_string();
-        let import_id = match *cloud {
-            "aws" => format!("aws/us-east-1/{id}"),
-            "gcp" => format!(
-                "gcp/{}/{GCP_REGION}/gcp-site",
-                c.gcp.as_ref().unwrap().project
-            ),
-            _ => id.clone(), // the Azure resource id itself
-        };
+        let import_id = gateway_import_id(&c, cloud, &before);
         w.ok(&["state", "rm", "-no-color", &addr]);
         let text = w.fails(&["import", "-input=false", "-no-color", &addr, "vgw-123"]);
         let flat = flat(&text);
@@ -730,6 +762,95 @@ fn import_round_trip(tf: Tf, clouds: &[&str]) {
             "Azure calls of one refresh"
         );
     }
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
+}
+
+/// The id `terraform import` takes for a gateway, given its state.
+fn gateway_import_id(c: &Clouds, cloud: &str, state: &J) -> String {
+    let id = state["id"].as_str().unwrap();
+    match cloud {
+        "aws" => format!("aws/us-east-1/{id}"),
+        "gcp" => format!(
+            "gcp/{}/{GCP_REGION}/gcp-site",
+            c.gcp.as_ref().unwrap().project
+        ),
+        _ => id.to_string(), // the Azure resource id itself
+    }
+}
+
+/// A connection whose state was lost is imported by its name and its two gateways: the tunnels,
+/// inside CIDRs, cloud objects and keys come back from the clouds, the next plan replaces
+/// nothing and, once applied, is empty. AWS↔GCP (the keys come from AWS), then with ../shared
+/// GCP↔Azure and AWS↔Azure (from Azure). A malformed id is refused with the accepted form.
+fn connections_import(tf: Tf) {
+    connection_import_round_trip(tf, "aws", "gcp");
+    connection_import_round_trip(tf, "gcp", "azure");
+    connection_import_round_trip(tf, "aws", "azure");
+}
+both_versions!(connections_import);
+
+fn connection_import_round_trip(tf: Tf, a: &str, b: &str) {
+    let Some(c) = Clouds::start(&[a, b]) else {
+        return; // no ../shared: the Azure emulator printed SKIPPED
+    };
+    let w = Workdir::new(tf, Install::Mirror, &c.config(a, b, ""))
+        .env("MULTICLOUD_AZURE_POLL_MS", "20");
+    w.init();
+    w.apply();
+    let before = w.state_of(LINK);
+    let gateway_id = |cloud: &str| {
+        gateway_import_id(
+            &c,
+            cloud,
+            &w.state_of(&format!("multicloud_vpn_gateway.{cloud}")),
+        )
+    };
+    let import_id = format!("link,{},{}", gateway_id(a), gateway_id(b));
+    w.ok(&["state", "rm", "-no-color", LINK]);
+    let text = w.fails(&["import", "-input=false", "-no-color", LINK, "link"]);
+    assert!(flat(&text).contains("NAME,GATEWAY_A,GATEWAY_B"), "{text}");
+    w.ok(&["import", "-input=false", "-no-color", LINK, &import_id]);
+    let after = w.state_of(LINK);
+    for key in [
+        "id",
+        "name",
+        "tunnel_count",
+        "ike_version",
+        "inside_cidrs",
+        "cloud_ids",
+        "tunnels",
+    ] {
+        assert_eq!(
+            after[key], before[key],
+            "{LINK}.{key} after import ({a}-{b})"
+        );
+    }
+    let keys = &after["tunnel_psks"];
+    if b == "azure" {
+        assert_eq!(keys, &before["tunnel_psks"], "keys come back from Azure");
+    } else {
+        // moto keeps no keys of ours: it answers with its canned configuration document, whose
+        // keys the import takes, as it would take AWS's real ones.
+        let (m, _) = c.moto.as_ref().unwrap();
+        let mut want = Vec::new();
+        for pair in 0..2 {
+            let vpn = before["cloud_ids"][format!("aws.vpn_connection.{pair}")]
+                .as_str()
+                .unwrap();
+            want.extend(m.tunnel_keys(vpn));
+        }
+        assert_eq!(want.len(), 4, "{want:?}");
+        assert_eq!(keys, &serde_json::json!(want), "keys come back from AWS");
+    }
+    let actions = w.planned_change(LINK)["actions"].clone();
+    assert!(
+        actions == serde_json::json!(["no-op"]) || actions == serde_json::json!(["update"]),
+        "{a}-{b}: {actions}"
+    );
+    w.apply();
+    w.assert_plan_empty();
+    check_clouds(&c, a, b, &w.state_of(LINK));
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
 }
@@ -833,7 +954,10 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     w.init();
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let flat = flat(&text);
-    assert!(flat.contains("virtualNetworkGateways/azure-site"), "{text}");
+    assert!(
+        flat.contains("timeouts.create (1 s)") && flat.contains("gateway azure-site"),
+        "{text}"
+    );
     let logged = std::fs::read_to_string(log.path()).unwrap();
     assert!(
         logged.contains("InProgress"),
@@ -850,6 +974,56 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     assert!(left.is_empty(), "{left:#?}");
 }
 both_versions!(azure_gateway_honours_timeouts);
+
+/// `timeouts.create` bounds a gateway's whole create, not each wait in it: a GCP gateway is two
+/// operations (the HA gateway, then its Cloud Router), each shorter than the limit here and
+/// together longer. The timed-out gateway is kept (tainted, by its known id) and destroy
+/// removes what was made.
+fn gateway_timeout_bounds_the_whole_create(tf: Tf) {
+    let c = Clouds {
+        moto: None,
+        // About 3.1 s per operation (polls back off 0.1, 0.2, … 1.6 s), against a 5 s limit.
+        gcp: Some(GcpEmulator::start_with(&[
+            "--network",
+            GCP_NETWORK,
+            "--op-polls",
+            "6",
+        ])),
+        azure: None,
+    };
+    let config = format!(
+        "{REQUIRED_PROVIDERS}\n{}\n{}",
+        c.provider(),
+        c.gateway("gcp").replace(
+            "asn     = 65010\n  }\n",
+            "asn     = 65010\n  }\n  timeouts {\n    create = \"5s\"\n  }\n"
+        )
+    );
+    let w = Workdir::new(tf, Install::Mirror, &config);
+    w.init();
+    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let flat = flat(&text);
+    assert!(
+        flat.contains("timeouts.create (5 s)") && flat.contains("gateway gcp-site"),
+        "{text}"
+    );
+    let gw = w
+        .resources()
+        .into_iter()
+        .find(|r| r["address"] == "multicloud_vpn_gateway.gcp")
+        .expect("the timed-out gateway is kept in state");
+    assert_eq!(gw["tainted"], true, "{gw}");
+    assert!(
+        gw["values"]["id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("/vpnGateways/gcp-site")),
+        "{gw}"
+    );
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let left = c.leftovers();
+    assert!(left.is_empty(), "{left:#?}");
+}
+both_versions!(gateway_timeout_bounds_the_whole_create);
 
 /// `timeouts.create` bounds the whole connection build: when Azure's gateway update outlasts it,
 /// the apply fails naming the limit, what AWS already has is recorded, and destroy removes it.

@@ -13,7 +13,7 @@ use super::clients;
 use super::gateway_model::{AwsSite, Gateway};
 use super::rules::Cloud;
 use super::side::{
-    CloudIds, InUse, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of,
+    CloudIds, Found, InUse, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of,
     is_own_piece,
 };
 use crate::ProviderConfig;
@@ -156,16 +156,21 @@ pub async fn read_gateway(
     else {
         return Ok(None);
     };
-    if s.vpc_id.is_some() && vgw.vpc_id != s.vpc_id {
-        tracing::info!(
-            id,
-            "virtual private gateway is no longer attached to its VPC"
-        );
-        return Ok(None);
-    }
+    // Detached out of band: the plan replaces the site (forgetting it would orphan the VGW).
+    let missing = match &s.vpc_id {
+        Some(vpc) if vgw.vpc_id.as_ref() != Some(vpc) => {
+            tracing::info!(
+                id,
+                "virtual private gateway is no longer attached to its VPC"
+            );
+            vec![format!("attachment of {id} to {vpc}")]
+        }
+        _ => Vec::new(),
+    };
     Ok(Some(SiteFacts {
         id: vgw.id,
         asn: vgw.asn.map_or(gw.asn.unwrap_or_default(), i64::from),
+        missing,
         ..SiteFacts::default()
     }))
 }
@@ -445,21 +450,72 @@ async fn ensure_vpn_connection(
     Ok(v)
 }
 
-/// AWS's outside address for each requested tunnel: matched by inside CIDR when the API echoes
-/// it, else in the order AWS lists them.
-fn tunnel_ips(v: &VpnConnection, pair: &[SideTunnel]) -> Vec<String> {
+/// Where each requested tunnel is in AWS's list: matched by inside CIDR when the API echoes it,
+/// else in the order AWS lists them.
+fn tunnel_positions(v: &VpnConnection, pair: &[SideTunnel]) -> Vec<Option<usize>> {
     pair.iter()
         .enumerate()
         .map(|(k, t)| {
             let cidr = t.inside_cidr.to_string();
             v.tunnels
                 .iter()
-                .find(|x| x.inside_cidr.as_deref() == Some(cidr.as_str()))
-                .or_else(|| v.tunnels.get(k))
-                .map(|x| x.outside_ip.clone())
+                .position(|x| x.inside_cidr.as_deref() == Some(cidr.as_str()))
+                .or_else(|| (k < v.tunnels.len()).then_some(k))
+        })
+        .collect()
+}
+
+/// AWS's outside address for each requested tunnel.
+fn tunnel_ips(v: &VpnConnection, pair: &[SideTunnel]) -> Vec<String> {
+    tunnel_positions(v, pair)
+        .into_iter()
+        .map(|p| {
+            p.map(|p| v.tunnels[p].outside_ip.clone())
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// What exists of the connection on this gateway, for import: its customer gateways and VPN
+/// connections (by their piece tags), with each tunnel's outside address and key.
+pub async fn discover(ctx: &Ctx<ProviderConfig>, job: &SideJob) -> Result<Found, Diagnostics> {
+    let s = site(&job.gateway)?;
+    let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
+    let target = target(&job.gateway)?;
+    let mut found = Found::default();
+    for (c, pair) in job.tunnels.chunks(2).enumerate() {
+        let cgw = ec2
+            .find_customer_gateway(&format!("{}/cgw{c}", job.name))
+            .await
+            .map_err(|e| api_error("Cannot look up customer gateways", e))?;
+        if let Some(g) = cgw {
+            found.ids.insert(key("customer_gateway", c), g.id);
+        }
+        let vpn = ec2
+            .find_vpn_connection(&format!("{}/vpn{c}", job.name))
+            .await
+            .map_err(|e| api_error("Cannot look up VPN connections", e))?
+            .filter(|v| v.target.as_ref() == Some(&target));
+        let Some(v) = vpn else {
+            continue;
+        };
+        found.ids.insert(key("vpn_connection", c), v.id.clone());
+        let keys = ec2
+            .vpn_connection_keys(&v.id)
+            .await
+            .map_err(|e| api_error(&format!("Cannot read the tunnel keys of {}", v.id), e))?;
+        for (t, p) in pair.iter().zip(tunnel_positions(&v, pair)) {
+            let Some(p) = p else { continue };
+            found.tunnels.insert(t.index);
+            found
+                .outside_ips
+                .insert(t.index, v.tunnels[p].outside_ip.clone());
+            if let Some(k) = keys.get(p) {
+                found.keys.insert(t.index, k.clone());
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Drift and status per tunnel from one coalesced describe of the region.

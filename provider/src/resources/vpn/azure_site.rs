@@ -14,7 +14,8 @@ use super::clients;
 use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
 use super::rules::Cloud;
 use super::side::{
-    CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
+    CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
+    piece_index,
 };
 use crate::ProviderConfig;
 use crate::clients::azure::{
@@ -53,6 +54,7 @@ fn facts(g: &VnetGateway, ips: Vec<String>) -> SiteFacts {
             .iter()
             .flat_map(|c| c.default_bgp_ips.iter().cloned())
             .collect(),
+        missing: Vec::new(),
     }
 }
 
@@ -78,7 +80,7 @@ pub async fn create_gateway(
             .map_err(|e| {
                 (
                     // Recorded even now: destroy then removes an IP made before this one.
-                    Some(format!("{}/virtualNetworkGateways/{name}", rg_id(s))),
+                    Some(gateway_arm_id(s, &name)),
                     api_error(&format!("Cannot create public IP {pip}"), e),
                 )
             })?;
@@ -106,7 +108,7 @@ pub async fn create_gateway(
         .map_err(|e| {
             // The gateway's id is predictable; record it so a destroy also cleans up the IPs.
             (
-                Some(format!("{}/virtualNetworkGateways/{name}", rg_id(s))),
+                Some(gateway_arm_id(s, &name)),
                 api_error("Cannot create the virtual network gateway", e),
             )
         })?;
@@ -119,6 +121,16 @@ pub async fn create_gateway(
         }
     }
     Ok(facts(&g, ips))
+}
+
+/// The id a create of `gw` gives its gateway, known before anything exists (ARM ids are names).
+pub fn known_gateway_id(gw: &Gateway) -> Option<String> {
+    let s = site(gw).ok()?;
+    Some(gateway_arm_id(s, gw.name.as_deref()?))
+}
+
+fn gateway_arm_id(s: &AzureSite, name: &str) -> String {
+    format!("{}/virtualNetworkGateways/{name}", rg_id(s))
 }
 
 fn rg_id(s: &AzureSite) -> String {
@@ -163,9 +175,6 @@ pub async fn read_gateway(
         })
         .await
         .map_err(|e| api_error("Cannot list virtual network gateways", e))?;
-    let Some(g) = gateways.get(&name.to_lowercase()) else {
-        return Ok(None);
-    };
     let pips = PUBLIC_IPS
         .get(&scope(s), || async {
             let all = net
@@ -179,14 +188,34 @@ pub async fn read_gateway(
         })
         .await
         .map_err(|e| api_error("Cannot list public IPs", e))?;
+    let g = gateways.get(&name.to_lowercase());
     let mut ips = Vec::new();
+    let mut missing = Vec::new();
+    if g.is_none() {
+        missing.push(format!("virtual network gateway {name}"));
+    }
     for pip in azure_public_ip_names(&name) {
         match pips.get(&pip.to_lowercase()) {
             Some(p) => ips.push(p.ip_address.clone().unwrap_or_default()),
-            None => return Ok(None),
+            None => missing.push(format!("public IP {pip}")),
         }
     }
-    Ok(Some(facts(g, ips)))
+    // Nothing left: the next apply creates the site again. Something left: the facts name what
+    // is gone, and the plan replaces the site rather than forget the rest.
+    Ok(match g {
+        _ if missing.len() == 3 => None,
+        Some(g) => Some(SiteFacts {
+            missing,
+            ..facts(g, ips)
+        }),
+        None => Some(SiteFacts {
+            id: gw.id.clone().unwrap_or_default(),
+            asn: gw.asn.unwrap_or_default(),
+            public_ips: gw.public_ips.clone().unwrap_or_default(),
+            bgp_peering_addresses: gw.bgp_peering_addresses.clone().unwrap_or_default(),
+            missing,
+        }),
+    })
 }
 
 /// The site of an existing active-active gateway whose public IPs are `NAME-pip0` and `NAME-pip1`
@@ -600,6 +629,60 @@ pub async fn observe(
             }
         })
         .collect())
+}
+
+/// What exists of connection `conn` on this gateway, for import: its IPsec connections (with
+/// their custom APIPA address, IKE version and shared key) and local network gateways.
+pub async fn discover(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    conn: &str,
+) -> Result<Found, Diagnostics> {
+    let s = site(gw)?;
+    let net = client(ctx, s, Duration::from_secs(60))?;
+    let gw_id = gw.id.clone().unwrap_or_default();
+    let mut found = Found::default();
+    let conns = net
+        .list_connections(rg(s))
+        .await
+        .map_err(|e| api_error("Cannot list VPN connections", e))?;
+    for c in conns
+        .iter()
+        .filter(|c| c.gateway_id.eq_ignore_ascii_case(&gw_id))
+    {
+        let Some(i) = piece_index(&c.name, conn, "-t") else {
+            continue;
+        };
+        found.tunnels.insert(i);
+        found.ike_version = Some(if c.ike_v2 { 2 } else { 1 });
+        if let Some(ip) = c.custom_bgp.first().and_then(|(_, ip)| ip.parse().ok()) {
+            found.local_bgp_ips.insert(i, ip);
+        }
+        let key = net
+            .get_shared_key(rg(s), &c.name)
+            .await
+            .map_err(|e| api_error(&format!("Cannot read the shared key of {}", c.name), e))?;
+        if let Some(k) = key {
+            found.keys.insert(i, k);
+        }
+        found
+            .ids
+            .insert(format!("azure.connection.{i}"), c.name.clone());
+        found.ids.insert(
+            "azure.gateway_apipa".into(),
+            gw.name.clone().unwrap_or_default(),
+        );
+        let lng = local_gateway_name(conn, i);
+        if net
+            .get_local_gateway(rg(s), &lng)
+            .await
+            .map_err(|e| api_error(&format!("Cannot read local network gateway {lng}"), e))?
+            .is_some()
+        {
+            found.ids.insert(format!("azure.local_gateway.{i}"), lng);
+        }
+    }
+    Ok(found)
 }
 
 /// Connections → local network gateways → this connection's APIPA addresses on the gateway.

@@ -16,7 +16,7 @@ use super::rules::{self, Cloud};
 use super::side::{CloudIds, InUse, SideJob, SideTunnel, TunnelReport};
 use super::timeouts::Timeouts;
 use super::topology::{self, TunnelLayout};
-use super::{aws_site, azure_site, gcp_site};
+use super::{aws_site, azure_site, connection_import, gcp_site};
 use crate::ProviderConfig;
 use crate::resources::psk;
 
@@ -30,14 +30,14 @@ const GENERATED_PSK_LENGTH: usize = 32;
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A side's cloud, from its computed `cloud` or, before that is known, from its site block.
-fn cloud_of(g: &Gateway) -> Option<Cloud> {
+pub(super) fn cloud_of(g: &Gateway) -> Option<Cloud> {
     g.cloud
         .as_deref()
         .and_then(Cloud::parse)
         .or_else(|| g.site_cloud())
 }
 
-fn encode(s: &ConnectionState) -> Result<Value, Diagnostics> {
+pub(super) fn encode(s: &ConnectionState) -> Result<Value, Diagnostics> {
     typed::encode(s, &connection_model::value_type())
 }
 
@@ -275,17 +275,17 @@ fn recorded_ips(tunnels: &[TunnelState]) -> (Vec<String>, Vec<String>) {
 }
 
 /// Everything an apply needs, decoded and checked once.
-struct Work {
-    state: ConnectionState,
-    a: Gateway,
-    b: Gateway,
-    ca: Cloud,
-    cb: Cloud,
-    layout: Vec<TunnelLayout>,
-    psks: Vec<String>,
+pub(super) struct Work {
+    pub(super) state: ConnectionState,
+    pub(super) a: Gateway,
+    pub(super) b: Gateway,
+    pub(super) ca: Cloud,
+    pub(super) cb: Cloud,
+    pub(super) layout: Vec<TunnelLayout>,
+    pub(super) psks: Vec<String>,
 }
 
-fn work(state: ConnectionState) -> Result<Work, Diagnostics> {
+pub(super) fn work(state: ConnectionState) -> Result<Work, Diagnostics> {
     let mut d = Diagnostics::new();
     check(&state, &mut d);
     d.into_result()?;
@@ -392,7 +392,7 @@ impl Work {
     }
 
     /// A gateway's public addresses per tunnel (by the interface each tunnel uses on it).
-    fn gateway_ips_per_tunnel(&self, side_a: bool) -> Vec<String> {
+    pub(super) fn gateway_ips_per_tunnel(&self, side_a: bool) -> Vec<String> {
         let g = if side_a { &self.a } else { &self.b };
         let ips = g.public_ips.clone().unwrap_or_default();
         self.layout
@@ -406,7 +406,7 @@ impl Work {
     }
 
     /// Jobs for both sides from addresses already known (state or gateways).
-    fn jobs_from(
+    pub(super) fn jobs_from(
         &self,
         a_ips: &[String],
         b_ips: &[String],
@@ -492,7 +492,7 @@ async fn build(
     Ok((a_ips, b_ips))
 }
 
-fn tunnel_states(
+pub(super) fn tunnel_states(
     w: &Work,
     a_ips: &[String],
     b_ips: &[String],
@@ -796,16 +796,11 @@ impl Resource<ProviderConfig> for VpnConnection {
 
     async fn import(
         &self,
-        _ctx: &Ctx<ProviderConfig>,
-        _id: &str,
+        ctx: &Ctx<ProviderConfig>,
+        id: &str,
     ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        Err(Diagnostic::error(
-            "Import not supported",
-            "multicloud_vpn_connection cannot be imported: GCP returns only a hash of a tunnel's shared secret, so the \
-             keys of an existing connection cannot be recovered into state. Let this resource create the tunnels (remove \
-             the old ones first), or keep managing them where they are.",
-        )
-        .into())
+        let state = connection_import::import(ctx, id).await?;
+        Ok((encode(&state)?, Vec::new()))
     }
 }
 

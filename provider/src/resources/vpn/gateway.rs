@@ -136,6 +136,68 @@ async fn create_site(
     }
 }
 
+/// The error of a create cut short by `timeouts.create`. GCP and Azure gateways have ids known
+/// in advance, so the partial state lets destroy remove what was made; an AWS gateway carries
+/// a tag by which the next create takes it back.
+fn timed_out(g: &Gateway, timeout: Duration) -> (Option<String>, Diagnostics) {
+    let known_id = match g.site_cloud() {
+        Some(Cloud::Gcp) => gcp_site::known_gateway_id(g),
+        Some(Cloud::Azure) => azure_site::known_gateway_id(g),
+        _ => None,
+    };
+    let diag = Diagnostic::error(
+        "VPN gateway not finished in time",
+        format!(
+            "Creating gateway {} took longer than timeouts.create ({} s). What exists so far is kept (tainted) and removed or taken back by the next apply. Raise timeouts.create for slow clouds (an Azure gateway takes 30-45 minutes).",
+            g.name.as_deref().unwrap_or_default(),
+            timeout.as_secs()
+        ),
+    );
+    (known_id, diag.into())
+}
+
+/// The site of an existing gateway, by an id in one of the [`IMPORT_FORMATS`].
+async fn import_site(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<Gateway, Diagnostics> {
+    match ImportId::parse(id)? {
+        ImportId::Aws { region, id } => aws_site::import_gateway(ctx, &region, &id).await,
+        ImportId::Gcp {
+            project,
+            region,
+            name,
+        } => gcp_site::import_gateway(ctx, &project, &region, &name).await,
+        ImportId::Azure {
+            subscription,
+            resource_group,
+            name,
+        } => azure_site::import_gateway(ctx, &subscription, &resource_group, &name).await,
+    }
+}
+
+/// An existing gateway as a connection refers to it (its `a` or `b`): the site an import of
+/// `id` finds, with the facts a read adds (id, ASN, addresses).
+pub(super) async fn existing(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<Gateway, Diagnostics> {
+    let gw = import_site(ctx, id).await?;
+    let state = GatewayState {
+        gw,
+        missing: None,
+        timeouts: None,
+    };
+    match read_site(ctx, &state.gw).await? {
+        Some(f) if f.missing.is_empty() => Ok(with_facts(state, f).gw),
+        Some(f) => Err(Diagnostic::error(
+            "Cannot import",
+            format!(
+                "Gateway {id} is incomplete ({} missing); apply its multicloud_vpn_gateway first.",
+                f.missing.join(", ")
+            ),
+        )
+        .into()),
+        None => {
+            Err(Diagnostic::error("Cannot import", format!("Gateway {id} does not exist.")).into())
+        }
+    }
+}
+
 async fn read_site(
     ctx: &Ctx<ProviderConfig>,
     g: &Gateway,
@@ -153,6 +215,7 @@ fn with_facts(mut s: GatewayState, f: SiteFacts) -> GatewayState {
     s.gw.asn = Some(f.asn);
     s.gw.public_ips = Some(f.public_ips);
     s.gw.bgp_peering_addresses = Some(f.bgp_peering_addresses);
+    s.missing = Some(f.missing);
     s
 }
 
@@ -175,7 +238,7 @@ enum ImportId {
     },
 }
 
-const IMPORT_FORMATS: &str = "aws/REGION/vgw-… or aws/REGION/tgw-…, gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME), azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)";
+pub(super) const IMPORT_FORMATS: &str = "aws/REGION/vgw-… or aws/REGION/tgw-…, gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME), azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)";
 
 impl ImportId {
     fn parse(id: &str) -> Result<ImportId, Diagnostics> {
@@ -349,10 +412,22 @@ impl Resource<ProviderConfig> for VpnGateway {
             req.planned.set_attr("cloud", Value::string(cloud.as_str()));
         }
         let asn = g.configured_asn().map(Value::int);
+        let no_pieces_missing = Value::List(Vec::new());
         let Some(prior) = req.prior else {
             req.planned.set_attr("asn", asn.unwrap_or(Value::Unknown));
+            req.planned.set_attr("missing", no_pieces_missing);
             return;
         };
+        // A site partly gone is re-made whole: its remaining pieces are deleted and the site
+        // created again (repairing in place could change its addresses under its connections).
+        let missing_path = Path::root().attr("missing");
+        if prior
+            .get("missing")
+            .is_some_and(|m| matches!(m, Value::List(l) if !l.is_empty()))
+        {
+            req.requires_replace.push(missing_path);
+        }
+        req.planned.set_attr("missing", no_pieces_missing);
         // Any change to the site means another gateway; spelling a default out (or leaving it
         // out after an import) does not.
         if !same_site(req.config, prior) {
@@ -373,7 +448,12 @@ impl Resource<ProviderConfig> for VpnGateway {
     ) -> Result<Value, ApplyError> {
         let s: GatewayState = typed::decode(planned)?;
         let timeout = Timeouts::create_or(&s.timeouts, CREATE_DEFAULT);
-        match create_site(ctx, &s.gw, timeout).await {
+        // `timeouts.create` bounds the whole create (Azure: two public IPs, then the gateway),
+        // not only each wait inside it.
+        let created = tokio::time::timeout(timeout, create_site(ctx, &s.gw, timeout))
+            .await
+            .unwrap_or_else(|_| Err(timed_out(&s.gw, timeout)));
+        match created {
             Ok(f) => Ok(encode(&with_facts(s, f))?),
             Err((partial_id, diags)) => {
                 let partial = match partial_id {
@@ -428,20 +508,12 @@ impl Resource<ProviderConfig> for VpnGateway {
         ctx: &Ctx<ProviderConfig>,
         id: &str,
     ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        let gw = match ImportId::parse(id)? {
-            ImportId::Aws { region, id } => aws_site::import_gateway(ctx, &region, &id).await?,
-            ImportId::Gcp {
-                project,
-                region,
-                name,
-            } => gcp_site::import_gateway(ctx, &project, &region, &name).await?,
-            ImportId::Azure {
-                subscription,
-                resource_group,
-                name,
-            } => azure_site::import_gateway(ctx, &subscription, &resource_group, &name).await?,
+        let gw = import_site(ctx, id).await?;
+        let state = GatewayState {
+            gw,
+            missing: Some(Vec::new()),
+            timeouts: None,
         };
-        let state = GatewayState { gw, timeouts: None };
         Ok((encode(&state)?, Vec::new()))
     }
 

@@ -53,6 +53,7 @@ pub struct Gateway {
 pub struct GatewayState {
     #[serde(flatten)]
     pub gw: Gateway,
+    pub missing: Option<Vec<String>>,
     pub timeouts: Option<Timeouts>,
 }
 
@@ -166,6 +167,7 @@ pub fn schema() -> Schema {
         .attr(Attribute::new("asn", Type::Number).computed().describe("The BGP ASN this site speaks, known at plan except for an existing transit gateway."))
         .attr(Attribute::new("public_ips", Type::list(Type::String)).computed().use_state_for_unknown().describe("The gateway's public addresses by interface (GCP, Azure); empty on AWS, whose tunnel addresses belong to each connection."))
         .attr(Attribute::new("bgp_peering_addresses", Type::list(Type::String)).computed().use_state_for_unknown().describe("Azure: the default BGP addresses of both instances; empty elsewhere."))
+        .attr(Attribute::new("missing", Type::list(Type::String)).computed().describe("Pieces of this site that the last refresh found gone while others remain, e.g. `Cloud Router NAME-router`. When it is not empty the next plan replaces the gateway, so the remaining pieces are removed rather than left behind, and a destroy removes them too."))
         .block(NestedBlock::new("aws", BlockNesting::Single, aws_block()))
         .block(NestedBlock::new("gcp", BlockNesting::Single, gcp_block()))
         .block(NestedBlock::new("azure", BlockNesting::Single, azure_block()))
@@ -178,7 +180,9 @@ pub fn schema() -> Schema {
 pub fn reference_type() -> Type {
     match schema().value_type() {
         Type::Object(mut o) => {
+            // Not part of what a connection needs to know about its gateways.
             o.attrs.remove("timeouts");
+            o.attrs.remove("missing");
             Type::Object(o)
         }
         other => other,

@@ -15,7 +15,8 @@ use super::clients;
 use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
 use super::rules::Cloud;
 use super::side::{
-    CloudIds, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
+    CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
+    piece_index,
 };
 use crate::ProviderConfig;
 use crate::clients::gcp::{
@@ -39,6 +40,12 @@ fn parts(gw: &Gateway) -> Result<(&str, &str, &str), Diagnostics> {
 
 fn gateway_id(project: &str, region: &str, name: &str) -> String {
     format!("projects/{project}/regions/{region}/vpnGateways/{name}")
+}
+
+/// The id a create of `gw` gives its gateway, known before anything exists (GCP ids are names).
+pub fn known_gateway_id(gw: &Gateway) -> Option<String> {
+    let (project, region, name) = parts(gw).ok()?;
+    Some(gateway_id(project, region, name))
 }
 
 // --- the gateway ---------------------------------------------------------------------------
@@ -112,8 +119,10 @@ pub async fn create_gateway(
     })
 }
 
-/// None when the gateway or its router is gone: the next apply re-creates the site. Reads share
-/// one list of the region's gateways and routers with concurrent reads.
+/// None when both the gateway and its router are gone: the next apply creates the site again.
+/// When only one is gone, the facts name it in `missing` (so the plan replaces the site rather
+/// than forgetting the other). Reads share one list of the region's gateways and routers with
+/// concurrent reads.
 pub async fn read_gateway(
     ctx: &Ctx<ProviderConfig>,
     gw: &Gateway,
@@ -130,13 +139,26 @@ pub async fn read_gateway(
     )
     .await?;
     let routers = routers_of(&c, &sc, region).await?;
-    let (Some(g), Some(r)) = (gateways.get(name), routers.get(&gcp_router_name(name))) else {
+    let router_name = gcp_router_name(name);
+    let (g, r) = (gateways.get(name), routers.get(&router_name));
+    if g.is_none() && r.is_none() {
         return Ok(None);
-    };
+    }
+    let mut missing = Vec::new();
+    if g.is_none() {
+        missing.push(format!("HA VPN gateway {name}"));
+    }
+    if r.is_none() {
+        missing.push(format!("Cloud Router {router_name}"));
+    }
     Ok(Some(SiteFacts {
         id: gateway_id(project, region, name),
-        asn: i64::from(r.asn),
-        public_ips: g.interface_ips.clone(),
+        asn: r.map_or(gw.asn.unwrap_or_default(), |r| i64::from(r.asn)),
+        public_ips: g.map_or_else(
+            || gw.public_ips.clone().unwrap_or_default(),
+            |g| g.interface_ips.clone(),
+        ),
+        missing,
         ..SiteFacts::default()
     }))
 }
@@ -509,6 +531,65 @@ pub async fn observe(
             }
         })
         .collect())
+}
+
+/// What exists of connection `conn` on this gateway, for import: its tunnels on the gateway's
+/// router, their interfaces and BGP peers there, and its external VPN gateway.
+pub async fn discover(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    conn: &str,
+) -> Result<Found, Diagnostics> {
+    let (project, region, gw_name) = parts(gw)?;
+    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+    let router_name = gcp_router_name(gw_name);
+    let mut found = Found::default();
+    let tunnels = c
+        .list_vpn_tunnels(region)
+        .await
+        .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
+    for t in &tunnels {
+        let on_this_gateway = t.router.rsplit('/').next() == Some(router_name.as_str());
+        if let Some(i) = piece_index(&t.name, conn, "-t").filter(|_| on_this_gateway) {
+            found.tunnels.insert(i);
+            found.ike_version = Some(i64::from(t.ike_version));
+            found.ids.insert(format!("gcp.tunnel.{i}"), t.name.clone());
+        }
+    }
+    let ext = external_gateway_name(conn);
+    if c.get_external_gateway(&ext)
+        .await
+        .map_err(|e| api_error("Cannot read the external VPN gateway", e))?
+        .is_some()
+    {
+        found.ids.insert("gcp.external_gateway".into(), ext);
+    }
+    let router = c
+        .get_router(region, &router_name)
+        .await
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?;
+    for iface in router.iter().flat_map(|r| &r.interfaces) {
+        let Some(i) = piece_index(&iface.name, conn, "-if") else {
+            continue;
+        };
+        if let Some(ip) = iface
+            .ip_range
+            .split('/')
+            .next()
+            .and_then(|a| a.parse().ok())
+        {
+            found.local_bgp_ips.insert(i, ip);
+        }
+        found.ids.insert("gcp.router".into(), router_name.clone());
+    }
+    if let Some(p) = router
+        .iter()
+        .flat_map(|r| &r.peers)
+        .find(|p| is_own_piece(&p.name, conn, "-bgp"))
+    {
+        found.advertised_routes = p.advertised_ip_ranges.clone();
+    }
+    Ok(found)
 }
 
 /// Router entries → tunnels → external gateway.

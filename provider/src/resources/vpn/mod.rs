@@ -10,6 +10,7 @@ mod azure_site;
 mod batch;
 mod clients;
 pub mod connection;
+mod connection_import;
 mod connection_model;
 pub mod gateway;
 mod gateway_model;

@@ -3,7 +3,7 @@
 //! ensure (create what is missing, keep what exists, so a retry after a failure resumes), observe
 //! (drift and status) and remove (reverse order, tolerating pieces already gone).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -35,9 +35,32 @@ impl InUse {
 /// Whether `name` is `{conn}{sep}{digits}`: one of the pieces connection `conn` names itself
 /// (so `prod-t1` belongs to `prod`, but `prod-eu-t1` does not).
 pub fn is_own_piece(name: &str, conn: &str, sep: &str) -> bool {
+    piece_index(name, conn, sep).is_some()
+}
+
+/// The number of piece `{conn}{sep}{digits}` (`prod-t3` → 3).
+pub fn piece_index(name: &str, conn: &str, sep: &str) -> Option<usize> {
     name.strip_prefix(conn)
         .and_then(|rest| rest.strip_prefix(sep))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
+}
+
+/// What an import finds of one connection on one side, by tunnel index.
+#[derive(Default)]
+pub struct Found {
+    /// Tunnels that exist on this side.
+    pub tunnels: BTreeSet<usize>,
+    /// This side's BGP address per tunnel (GCP router interfaces, Azure custom APIPA).
+    pub local_bgp_ips: BTreeMap<usize, Ipv4Addr>,
+    pub ike_version: Option<i64>,
+    /// Pre-shared keys, where this cloud returns them (AWS, Azure; GCP keeps a hash).
+    pub keys: BTreeMap<usize, String>,
+    /// This side's outside address per tunnel (AWS: each tunnel has its own).
+    pub outside_ips: BTreeMap<usize, String>,
+    /// GCP's custom BGP advertisements; empty when the router announces its defaults.
+    pub advertised_routes: Vec<String>,
+    pub ids: CloudIds,
 }
 
 /// One tunnel seen from one side.
@@ -102,6 +125,9 @@ pub struct SiteFacts {
     pub asn: i64,
     pub public_ips: Vec<String>,
     pub bgp_peering_addresses: Vec<String>,
+    /// Pieces of the site found gone while others remain (e.g. `Cloud Router NAME-router`).
+    /// A read that finds nothing at all reports no facts instead.
+    pub missing: Vec<String>,
 }
 
 /// Progress record: which cloud objects exist, by a stable key (`aws.vpn_connection.0`, …).
