@@ -810,6 +810,14 @@ fn connection_import_round_trip(tf: Tf, a: &str, b: &str) {
     w.ok(&["state", "rm", "-no-color", LINK]);
     let text = w.fails(&["import", "-input=false", "-no-color", LINK, "link"]);
     assert!(flat(&text).contains("NAME,GATEWAY_A,GATEWAY_B"), "{text}");
+    let text = w.fails(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        LINK,
+        &import_id.replacen("link,", "other,", 1),
+    ]);
+    assert!(flat(&text).contains("No connection named other"), "{text}");
     w.ok(&["import", "-input=false", "-no-color", LINK, &import_id]);
     let after = w.state_of(LINK);
     for key in [
