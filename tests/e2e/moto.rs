@@ -107,23 +107,10 @@ impl Moto {
 
     /// A VPC (EC2 query API), for VPN gateways to attach to; returns its id.
     pub fn create_vpc(&self, cidr: &str) -> String {
-        let auth = DUMMY_AUTH.replace("/route53/", "/ec2/");
-        let body = format!(
-            "Action=CreateVpc&Version=2016-11-15&CidrBlock={}",
-            cidr.replace('/', "%2F")
+        let text = self.ec2_query(
+            "CreateVpc",
+            &format!("CidrBlock={}", cidr.replace('/', "%2F")),
         );
-        let (status, text) = self
-            .request(
-                "POST",
-                "/",
-                &[
-                    ("Authorization", &auth),
-                    ("Content-Type", "application/x-www-form-urlencoded"),
-                ],
-                &body,
-            )
-            .expect("CreateVpc");
-        assert_eq!(status, 200, "CreateVpc: {text}");
         text.split_once("<vpcId>")
             .and_then(|(_, rest)| rest.split_once("</vpcId>"))
             .map(|(id, _)| id.to_string())
@@ -164,9 +151,21 @@ impl Moto {
     /// answer (the configuration document arrives XML-escaped inside it): the expectation for an
     /// import, found without the provider's code.
     pub fn tunnel_keys(&self, vpn_id: &str) -> Vec<String> {
+        let text = self.ec2_query(
+            "DescribeVpnConnections",
+            &format!("VpnConnectionId.1={vpn_id}"),
+        );
+        text.split("&lt;pre_shared_key&gt;")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("&lt;/pre_shared_key&gt;"))
+            .map(|(key, _)| key.trim().to_string())
+            .collect()
+    }
+
+    /// One EC2 query API call (`Action=ACTION&PARAMS`); the answer's XML, after asserting 200.
+    fn ec2_query(&self, action: &str, params: &str) -> String {
         let auth = DUMMY_AUTH.replace("/route53/", "/ec2/");
-        let body =
-            format!("Action=DescribeVpnConnections&Version=2016-11-15&VpnConnectionId.1={vpn_id}");
+        let body = format!("Action={action}&Version=2016-11-15&{params}");
         let (status, text) = self
             .request(
                 "POST",
@@ -177,13 +176,9 @@ impl Moto {
                 ],
                 &body,
             )
-            .expect("DescribeVpnConnections");
-        assert_eq!(status, 200, "DescribeVpnConnections: {text}");
-        text.split("&lt;pre_shared_key&gt;")
-            .skip(1)
-            .filter_map(|rest| rest.split_once("&lt;/pre_shared_key&gt;"))
-            .map(|(key, _)| key.trim().to_string())
-            .collect()
+            .expect(action);
+        assert_eq!(status, 200, "{action}: {text}");
+        text
     }
 
     /// The same as a provider block, for Terraform configurations.

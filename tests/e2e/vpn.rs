@@ -119,6 +119,14 @@ impl Clouds {
     }
 }
 
+/// The planned change of `addr` in a `show -json` plan (null when it has none).
+fn change_in(plan: &J, addr: &str) -> J {
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|r| r["address"] == addr))
+        .map_or(J::Null, |r| r["change"].clone())
+}
+
 fn tunnels(state: &J) -> &Vec<J> {
     state["tunnels"].as_array().expect("tunnels")
 }
@@ -421,15 +429,7 @@ fn gateway_gone_means_recreate(tf: Tf) {
     g.delete_out_of_band("routers", GCP_REGION, "gcp-site-router");
     g.delete_out_of_band("vpnGateways", GCP_REGION, "gcp-site");
     let plan = w.plan_json();
-    let actions = |addr: &str| -> J {
-        plan["resource_changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == addr)
-            .map(|r| r["change"]["actions"].clone())
-            .unwrap_or(J::Null)
-    };
+    let actions = |addr: &str| change_in(&plan, addr)["actions"].clone();
     assert_eq!(
         actions("multicloud_vpn_gateway.gcp"),
         serde_json::json!(["create"])
@@ -455,15 +455,7 @@ fn gateway_partly_gone_is_replaced_not_forgotten(tf: Tf) {
     let g = c.gcp.as_ref().unwrap();
     g.delete_out_of_band("routers", GCP_REGION, "gcp-site-router");
     let plan = w.plan_json();
-    let change = |addr: &str| -> J {
-        plan["resource_changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == addr)
-            .map(|r| r["change"].clone())
-            .unwrap_or(J::Null)
-    };
+    let change = |addr: &str| change_in(&plan, addr);
     let gw = change("multicloud_vpn_gateway.gcp");
     assert_eq!(
         gw["actions"],
@@ -960,28 +952,36 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
         .env("TF_LOG_PROVIDER", "INFO")
         .env("TF_LOG_PATH", log.path().to_str().unwrap());
     w.init();
-    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let flat = flat(&text);
-    assert!(
-        flat.contains("timeouts.create (1 s)") && flat.contains("gateway azure-site"),
-        "{text}"
-    );
+    apply_times_out_keeping_the_gateway(&w, "azure", 1);
     let logged = std::fs::read_to_string(log.path()).unwrap();
     assert!(
         logged.contains("InProgress"),
         "no progress lines in the provider log"
     );
-    let gw = w
-        .resources()
-        .into_iter()
-        .find(|r| r["address"] == "multicloud_vpn_gateway.azure")
-        .expect("the timed-out gateway is kept in state");
-    assert_eq!(gw["tainted"], true, "{gw}");
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     let left = c.leftovers();
     assert!(left.is_empty(), "{left:#?}");
 }
 both_versions!(azure_gateway_honours_timeouts);
+
+/// An apply of gateway `cloud` that fails on `timeouts.create` (`limit` seconds), naming it, and
+/// keeps the gateway in state, tainted; returns its state entry.
+fn apply_times_out_keeping_the_gateway(w: &Workdir, cloud: &str, limit: u64) -> J {
+    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let flat = flat(&text);
+    assert!(
+        flat.contains(&format!("timeouts.create ({limit} s)"))
+            && flat.contains(&format!("gateway {cloud}-site")),
+        "{text}"
+    );
+    let gw = w
+        .resources()
+        .into_iter()
+        .find(|r| r["address"] == format!("multicloud_vpn_gateway.{cloud}"))
+        .expect("the timed-out gateway is kept in state");
+    assert_eq!(gw["tainted"], true, "{gw}");
+    gw
+}
 
 /// `timeouts.create` bounds a gateway's whole create, not each wait in it: a GCP gateway is two
 /// operations (the HA gateway, then its Cloud Router), each shorter than the limit here and
@@ -1009,18 +1009,7 @@ fn gateway_timeout_bounds_the_whole_create(tf: Tf) {
     );
     let w = Workdir::new(tf, Install::Mirror, &config);
     w.init();
-    let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let flat = flat(&text);
-    assert!(
-        flat.contains("timeouts.create (5 s)") && flat.contains("gateway gcp-site"),
-        "{text}"
-    );
-    let gw = w
-        .resources()
-        .into_iter()
-        .find(|r| r["address"] == "multicloud_vpn_gateway.gcp")
-        .expect("the timed-out gateway is kept in state");
-    assert_eq!(gw["tainted"], true, "{gw}");
+    let gw = apply_times_out_keeping_the_gateway(&w, "gcp", 5);
     assert!(
         gw["values"]["id"]
             .as_str()
