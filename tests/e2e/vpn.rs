@@ -248,6 +248,26 @@ fn damage(c: &Clouds, a: &str, b: &str) {
     }
 }
 
+/// Re-PUTs Azure connection `name` as it is, but with IKEv1 (as someone in the portal would).
+fn set_ike_v1_out_of_band(az: &AzureEmulator, name: &str) {
+    let id = az.id("connections", name);
+    let now = az.arm("GET", &id, None).body;
+    let key = az.arm("GET", &format!("{id}/sharedkey"), None).body["value"].clone();
+    let p = &now["properties"];
+    let body = serde_json::json!({"location": now["location"], "properties": {
+        "connectionType": "IPsec", "connectionProtocol": "IKEv1",
+        "virtualNetworkGateway1": {"id": p["virtualNetworkGateway1"]["id"]},
+        "localNetworkGateway2": {"id": p["localNetworkGateway2"]["id"]},
+        "sharedKey": key, "enableBgp": true,
+        "gatewayCustomBgpIpAddresses": p["gatewayCustomBgpIpAddresses"]}});
+    let r = az.arm("PUT", &id, Some(&body));
+    assert!(r.status == 200 || r.status == 201, "PUT {id}: {}", r.body);
+    if let Some(op) = r.header("Azure-AsyncOperation") {
+        let op = op.to_string();
+        assert_eq!(az.wait_async(&op).0, "Succeeded");
+    }
+}
+
 fn scenario(tf: Tf, a: &str, b: &str) {
     let Some(c) = Clouds::start(&[a, b]) else {
         return;
@@ -326,6 +346,22 @@ fn scenario(tf: Tf, a: &str, b: &str) {
     let repaired = w.state_of(LINK);
     assert!(tunnels(&repaired).iter().all(|t| t["in_sync"] == true));
     check_clouds(&c, a, b, &repaired);
+
+    // An Azure connection switched to IKEv1 out of band is drift too; the apply switches it back.
+    if let Some(az) = &c.azure {
+        set_ike_v1_out_of_band(az, "link-t2");
+        let out = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "IKE drift not detected:\n{}",
+            combined(&out)
+        );
+        w.apply();
+        w.assert_plan_empty();
+        let conn = az.arm("GET", &az.id("connections", "link-t2"), None).body;
+        assert_eq!(conn["properties"]["connectionProtocol"], "IKEv2", "{conn}");
+    }
 
     // New advertisements change only the BGP sessions, in place.
     if let Some(g) = &c.gcp {

@@ -390,6 +390,7 @@ fn connection_fits(
     let want_bgp = custom_bgp(g, t.local_interface, &t.local_bgp_ip.to_string());
     have.gateway_id.eq_ignore_ascii_case(&g.id)
         && have.local_gateway_id.eq_ignore_ascii_case(lng_id)
+        && have.ike_v2 == (t.ike_version == 2)
         && have.enable_bgp
         && have.custom_bgp.len() == want_bgp.len()
         && have
@@ -618,6 +619,7 @@ pub async fn observe(
                 status: have.map(|c| c.status.clone()),
                 in_sync: have.is_some_and(|c| {
                     c.gateway_id.eq_ignore_ascii_case(&gw_id)
+                        && c.ike_v2 == (t.ike_version == 2)
                         && c.enable_bgp
                         && c.custom_bgp
                             .iter()
