@@ -610,24 +610,31 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
     assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
 }
 
-/// Two new connections on one Azure gateway, created in the same apply under names that seed the
-/// same block: neither plan could see the other. The second to reach the gateway is refused
-/// before it changes anything there (Azure itself would accept a shared address and BGP would
-/// break silently); the next apply plans a free block for it. Needs ../shared.
-fn same_apply_collision_on_azure_is_caught(tf: Tf) {
+/// Two new connections on one hub gateway, created in the same apply under names that seed the
+/// same block: neither plan could see the other. The second to reach the hub is refused before
+/// it changes anything there, naming the holder (Azure itself would accept a shared address and
+/// BGP would break silently; GCP would refuse only after the tunnels exist); the next apply plans
+/// a free block for it. GCP, then Azure (with ../shared).
+fn same_apply_collision_is_caught(tf: Tf) {
+    same_apply_collision(tf, "gcp");
+    same_apply_collision(tf, "azure");
+}
+both_versions!(same_apply_collision_is_caught);
+
+fn same_apply_collision(tf: Tf, hub: &str) {
     use multicloud_provider::resources::vpn::rules::Cloud;
-    let Some(c) = Clouds::start(&["aws", "azure"]) else {
+    let Some(c) = Clouds::start(&["aws", hub]) else {
         return; // no ../shared: the Azure emulator printed SKIPPED
     };
-    let second = same_block_as("spoke-0", Cloud::Azure);
+    let second = same_block_as("spoke-0", Cloud::parse(hub).unwrap());
     let config = format!(
         "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}{}{}",
         c.provider(),
         c.gateway("aws"),
-        c.gateway("azure"),
+        c.gateway(hub),
         second_aws_site(&c),
-        spoke_connection("first", "spoke-0", "aws", "azure", ""),
-        spoke_connection("second", &second, "aws2", "azure", ""),
+        spoke_connection("first", "spoke-0", "aws", hub, ""),
+        spoke_connection("second", &second, "aws2", hub, ""),
     );
     let w = Workdir::new(tf, Install::Mirror, &config).env("MULTICLOUD_AZURE_POLL_MS", "20");
     w.init();
@@ -645,7 +652,6 @@ fn same_apply_collision_on_azure_is_caught(tf: Tf) {
     w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(c.leftovers().is_empty(), "{:#?}", c.leftovers());
 }
-both_versions!(same_apply_collision_on_azure_is_caught);
 
 /// A name other than `first` whose own allocation towards `hub` (from AWS) is `first`'s block
 /// (4095 blocks of four, 32 with Azure): the collision the shared-gateway tests need.

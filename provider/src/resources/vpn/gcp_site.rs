@@ -383,6 +383,7 @@ async fn ensure_with(
     gw_name: &str,
     ids: &mut CloudIds,
 ) -> Result<(), Diagnostics> {
+    refuse_ranges_taken(c, job, region, gw_name).await?;
     let ext = external_gateway_name(&job.name);
     let current = c
         .get_external_gateway(&ext)
@@ -483,6 +484,43 @@ async fn ensure_with(
             .map_err(|e| api_error("Cannot configure the Cloud Router", e))?;
     }
     ids.insert("gcp.router".into(), router);
+    Ok(())
+}
+
+/// Refuses, before anything is made on this side, inside /30s that another connection's
+/// interfaces use on the router. Two connections planned in one apply cannot see each other;
+/// GCP would refuse the second's router update only after its tunnels exist, in its own words.
+async fn refuse_ranges_taken(
+    c: &Compute,
+    job: &SideJob,
+    region: &str,
+    gw_name: &str,
+) -> Result<(), Diagnostics> {
+    let router = gcp_router_name(gw_name);
+    let Some(current) = c
+        .get_router(region, &router)
+        .await
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+    else {
+        return Ok(()); // reported where the router is needed
+    };
+    for t in &job.tunnels {
+        let taken = current.interfaces.iter().find(|i| {
+            !is_own_piece(&i.name, &job.name, "-if")
+                && InUse::around(&i.ip_range, "")
+                    .is_some_and(|u| super::topology::overlaps(&u.cidr, &t.inside_cidr))
+        });
+        if let Some(other) = taken {
+            return Err(Diagnostic::error(
+                "Inside CIDR already in use",
+                format!(
+                    "Tunnel {} needs {} on Cloud Router {router}, but interface {} ({}) of another connection uses it: both were planned before either existed. Nothing was created on the GCP side. Apply again: the plan then sees that interface and picks a free block (or set inside_cidrs).",
+                    t.index, t.inside_cidr, other.name, other.ip_range
+                ),
+            )
+            .into());
+        }
+    }
     Ok(())
 }
 
