@@ -3,7 +3,9 @@
 //! drop. Below it, the Route 53 client's tests against it.
 //!
 //! moto checks no signatures: any access key works, and requests made here carry a dummy SigV4
-//! header only so that moto can tell which service is meant.
+//! header only so that moto can tell which service is meant. It is also EC2 for the VPN tests,
+//! where it ignores VPN tunnel options (every connection gets the same canned configuration
+//! document, keys included) and tag filters on DescribeCustomerGateways.
 
 #![allow(dead_code)]
 
