@@ -274,8 +274,8 @@ Once created, the connection keeps its addresses. Changing `inside_cidrs` replac
 What the plan cannot see: connections created in the same apply as their shared gateway, or several new connections \
 on one gateway in one apply, do not know each other's blocks. Different names rarely pick the same block (4,095 \
 blocks of four without Azure, but only 32 with Azure); when they do, the second fails with \
-\"Inside CIDR already in use\", naming the holder, before anything is made on the GCP or Azure side (the provider \
-compares with the Cloud Router's interfaces; on Azure, which would accept a shared address and let BGP break \
+\"Inside CIDR already in use\", naming the holder, before the Cloud Router or Azure gateway is changed (the \
+provider compares with the router's interfaces; on Azure, which would accept a shared address and let BGP break \
 silently, with the `multicloud-apipa-NAME` tags in which connections record the APIPA addresses they hold), or \
 Terraform reports an inconsistent final plan, or an AWS-only clash is refused by AWS. The failed connection stays \
 tainted, and the next apply removes what it made and plans a free block for it. To rule \

@@ -476,6 +476,8 @@ async fn ensure_with(
                 ),
             )
         })?;
+    // Again under the lock: a connection built at the same time may have just taken the /30s.
+    ranges_free(&current, job)?;
     let (interfaces, peers) = desired_router(&current, job);
     if interfaces != current.interfaces || peers != current.peers {
         tracing::info!(router, "configuring BGP sessions on the Cloud Router");
@@ -497,13 +499,19 @@ async fn refuse_ranges_taken(
     gw_name: &str,
 ) -> Result<(), Diagnostics> {
     let router = gcp_router_name(gw_name);
-    let Some(current) = c
+    match c
         .get_router(region, &router)
         .await
         .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-    else {
-        return Ok(()); // reported where the router is needed
-    };
+    {
+        Some(current) => ranges_free(&current, job),
+        None => Ok(()), // reported where the router is needed
+    }
+}
+
+/// Whether the router's interfaces of other connections leave this job's inside /30s free.
+fn ranges_free(current: &Router, job: &SideJob) -> Result<(), Diagnostics> {
+    let router = &current.name;
     for t in &job.tunnels {
         let taken = current.interfaces.iter().find(|i| {
             !is_own_piece(&i.name, &job.name, "-if")
@@ -514,7 +522,7 @@ async fn refuse_ranges_taken(
             return Err(Diagnostic::error(
                 "Inside CIDR already in use",
                 format!(
-                    "Tunnel {} needs {} on Cloud Router {router}, but interface {} ({}) of another connection uses it: both were planned before either existed. Nothing was created on the GCP side. Apply again: the plan then sees that interface and picks a free block (or set inside_cidrs).",
+                    "Tunnel {} needs {} on Cloud Router {router}, but interface {} ({}) of another connection uses it: both were planned before either existed, so the Cloud Router was not changed. Apply again: this connection is replaced, and its plan then sees that interface and picks a free block (or set inside_cidrs).",
                     t.index, t.inside_cidr, other.name, other.ip_range
                 ),
             )
