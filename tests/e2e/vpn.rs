@@ -451,13 +451,19 @@ fn failed_create_is_cleaned_up(tf: Tf) {
 }
 both_versions!(failed_create_is_cleaned_up);
 
-/// A GCP gateway deleted out of band (with its router): the next plan re-creates it and, since
-/// the connection's side b is another object then, replaces the connection.
-fn gateway_gone_means_recreate(tf: Tf) {
+/// Moto and the GCP emulator with an AWS↔GCP connection applied.
+fn applied_aws_gcp_link(tf: Tf) -> (Clouds, Workdir) {
     let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
     let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", ""));
     w.init();
     w.apply();
+    (c, w)
+}
+
+/// A GCP gateway deleted out of band (with its router): the next plan re-creates it and, since
+/// the connection's side b is another object then, replaces the connection.
+fn gateway_gone_means_recreate(tf: Tf) {
+    let (c, w) = applied_aws_gcp_link(tf);
     let g = c.gcp.as_ref().unwrap();
     for t in 0..4 {
         g.delete_out_of_band("vpnTunnels", GCP_REGION, &format!("link-t{t}"));
@@ -484,10 +490,7 @@ both_versions!(gateway_gone_means_recreate);
 /// names the missing piece, the plan replaces the site (and the connection on it), and a
 /// destroy from there removes the remaining gateway instead of forgetting it.
 fn gateway_partly_gone_is_replaced_not_forgotten(tf: Tf) {
-    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
-    let w = Workdir::new(tf, Install::Mirror, &c.config("aws", "gcp", ""));
-    w.init();
-    w.apply();
+    let (c, w) = applied_aws_gcp_link(tf);
     let g = c.gcp.as_ref().unwrap();
     g.delete_out_of_band("routers", GCP_REGION, "gcp-site-router");
     let plan = w.plan_json();
@@ -981,14 +984,7 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
         azure: Some(az),
     };
     let log = tempfile::NamedTempFile::new().unwrap();
-    let slow = format!(
-        "{REQUIRED_PROVIDERS}\n{}\n{}",
-        c.provider(),
-        c.gateway("azure").replace(
-            "asn               = 65020\n",
-            "asn               = 65020\n  }\n  timeouts {\n    create = \"1s\"\n"
-        )
-    );
+    let slow = lone_gateway_with_create_timeout(&c, "azure", "1s");
     let w = Workdir::new(tf, Install::Mirror, &slow)
         .env("MULTICLOUD_AZURE_POLL_MS", "50")
         .env("TF_LOG_PROVIDER", "INFO")
@@ -1005,6 +1001,16 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     assert!(left.is_empty(), "{left:#?}");
 }
 both_versions!(azure_gateway_honours_timeouts);
+
+/// A configuration of gateway `cloud` alone, with `timeouts { create = limit }`.
+fn lone_gateway_with_create_timeout(c: &Clouds, cloud: &str, limit: &str) -> String {
+    let gateway = c.gateway(cloud);
+    let body = gateway.strip_suffix("}\n").expect("a resource block");
+    format!(
+        "{REQUIRED_PROVIDERS}\n{}\n{body}  timeouts {{\n    create = \"{limit}\"\n  }}\n}}\n",
+        c.provider()
+    )
+}
 
 /// An apply of gateway `cloud` that fails on `timeouts.create` (`limit` seconds), naming it, and
 /// keeps the gateway in state, tainted; returns its state entry.
@@ -1041,14 +1047,7 @@ fn gateway_timeout_bounds_the_whole_create(tf: Tf) {
         ])),
         azure: None,
     };
-    let config = format!(
-        "{REQUIRED_PROVIDERS}\n{}\n{}",
-        c.provider(),
-        c.gateway("gcp").replace(
-            "asn     = 65010\n  }\n",
-            "asn     = 65010\n  }\n  timeouts {\n    create = \"5s\"\n  }\n"
-        )
-    );
+    let config = lone_gateway_with_create_timeout(&c, "gcp", "5s");
     let w = Workdir::new(tf, Install::Mirror, &config);
     w.init();
     let gw = apply_times_out_keeping_the_gateway(&w, "gcp", 5);
