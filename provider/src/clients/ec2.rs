@@ -582,10 +582,9 @@ impl Ec2 {
         Ok(out
             .customer_gateways()
             .iter()
+            .filter(|g| has_piece(g.tags(), piece))
             .map(customer_gateway)
-            .find(|g| {
-                g.piece.as_deref() == Some(piece) && g.state != "deleted" && g.state != "deleting"
-            }))
+            .find(|g| g.state != "deleted" && g.state != "deleting"))
     }
 
     pub async fn delete_customer_gateway(&self, id: &str) -> Result<(), Ec2Error> {
@@ -815,9 +814,13 @@ impl Ec2 {
             .send()
             .await
             .map_err(sdk_error)?;
-        for c in out.vpn_connections() {
+        for c in out
+            .vpn_connections()
+            .iter()
+            .filter(|c| has_piece(c.tags(), piece))
+        {
             let c = vpn_connection(c)?;
-            if !c.is_gone() && c.piece.as_deref() == Some(piece) {
+            if !c.is_gone() {
                 return Ok(Some(c));
             }
         }

@@ -203,7 +203,7 @@ pub async fn read_gateway(
     // Nothing left: the next apply creates the site again. Something left: the facts name what
     // is gone, and the plan replaces the site rather than forget the rest.
     Ok(match g {
-        _ if missing.len() == 3 => None,
+        None if ips.is_empty() => None,
         Some(g) => Some(SiteFacts {
             missing,
             ..facts(g, ips)
@@ -670,10 +670,6 @@ pub async fn discover(
         found
             .ids
             .insert(format!("azure.connection.{i}"), c.name.clone());
-        found.ids.insert(
-            "azure.gateway_apipa".into(),
-            gw.name.clone().unwrap_or_default(),
-        );
         let lng = local_gateway_name(conn, i);
         if net
             .get_local_gateway(rg(s), &lng)
@@ -683,6 +679,13 @@ pub async fn discover(
         {
             found.ids.insert(format!("azure.local_gateway.{i}"), lng);
         }
+    }
+    if !found.tunnels.is_empty() {
+        // The connection's APIPA addresses are on the gateway (what a removal takes back).
+        found.ids.insert(
+            "azure.gateway_apipa".into(),
+            gw.name.clone().unwrap_or_default(),
+        );
     }
     Ok(found)
 }

@@ -78,11 +78,7 @@ pub async fn import(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<ConnectionSta
     // `work` checks the pair's rules and lays the tunnels out as a create would.
     let w = work(state)?;
     check_laid_out_alike(&w, layout_on_a, &recorded, name)?;
-    let other = if layout_on_a {
-        discover_other(ctx, &w, false).await?
-    } else {
-        discover_other(ctx, &w, true).await?
-    };
+    let other = discover_other(ctx, &w, !layout_on_a).await?;
     let (found_a, found_b) = if layout_on_a {
         (&recorded, &other)
     } else {

@@ -275,24 +275,35 @@ pub async fn inside_cidrs_in_use(
 ) -> Result<Vec<InUse>, Diagnostics> {
     let (project, region, name) = parts(gw)?;
     let c = clients::compute(ctx, project, timeout)?;
-    let router = gcp_router_name(name);
-    let Some(r) = c
-        .get_router(region, &router)
+    router_in_use(&c, region, name, own).await
+}
+
+/// What [`inside_cidrs_in_use`] reports, with a client at hand (none when the router is gone).
+async fn router_in_use(
+    c: &Compute,
+    region: &str,
+    gw_name: &str,
+    own: &str,
+) -> Result<Vec<InUse>, Diagnostics> {
+    let router = c
+        .get_router(region, &gcp_router_name(gw_name))
         .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(r.interfaces
+        .map_err(|e| api_error("Cannot read the Cloud Router", e))?;
+    Ok(router.map_or_else(Vec::new, |r| interfaces_in_use(&r, own)))
+}
+
+/// The /30s of the router's interfaces other than connection `own`'s.
+fn interfaces_in_use(r: &Router, own: &str) -> Vec<InUse> {
+    r.interfaces
         .iter()
         .filter(|i| !is_own_piece(&i.name, own, "-if"))
         .filter_map(|i| {
             InUse::around(
                 &i.ip_range,
-                format!("interface {} of Cloud Router {router}", i.name),
+                format!("interface {} of Cloud Router {}", i.name, r.name),
             )
         })
-        .collect())
+        .collect()
 }
 
 fn external_gateway_name(conn: &str) -> String {
@@ -383,7 +394,8 @@ async fn ensure_with(
     gw_name: &str,
     ids: &mut CloudIds,
 ) -> Result<(), Diagnostics> {
-    refuse_ranges_taken(c, job, region, gw_name).await?;
+    // Before anything is made on this side; again under the router lock below.
+    refuse_taken(&router_in_use(c, region, gw_name, &job.name).await?, job)?;
     let ext = external_gateway_name(&job.name);
     let current = c
         .get_external_gateway(&ext)
@@ -477,7 +489,7 @@ async fn ensure_with(
             )
         })?;
     // Again under the lock: a connection built at the same time may have just taken the /30s.
-    ranges_free(&current, job)?;
+    refuse_taken(&interfaces_in_use(&current, &job.name), job)?;
     let (interfaces, peers) = desired_router(&current, job);
     if interfaces != current.interfaces || peers != current.peers {
         tracing::info!(router, "configuring BGP sessions on the Cloud Router");
@@ -489,41 +501,20 @@ async fn ensure_with(
     Ok(())
 }
 
-/// Refuses, before anything is made on this side, inside /30s that another connection's
-/// interfaces use on the router. Two connections planned in one apply cannot see each other;
-/// GCP would refuse the second's router update only after its tunnels exist, in its own words.
-async fn refuse_ranges_taken(
-    c: &Compute,
-    job: &SideJob,
-    region: &str,
-    gw_name: &str,
-) -> Result<(), Diagnostics> {
-    let router = gcp_router_name(gw_name);
-    match c
-        .get_router(region, &router)
-        .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-    {
-        Some(current) => ranges_free(&current, job),
-        None => Ok(()), // reported where the router is needed
-    }
-}
-
-/// Whether the router's interfaces of other connections leave this job's inside /30s free.
-fn ranges_free(current: &Router, job: &SideJob) -> Result<(), Diagnostics> {
-    let router = &current.name;
+/// Refuses inside /30s that other connections' router interfaces use (`taken`). Two connections
+/// planned in one apply cannot see each other; GCP would refuse the second's router update only
+/// after its tunnels exist, in its own words.
+fn refuse_taken(taken: &[InUse], job: &SideJob) -> Result<(), Diagnostics> {
     for t in &job.tunnels {
-        let taken = current.interfaces.iter().find(|i| {
-            !is_own_piece(&i.name, &job.name, "-if")
-                && InUse::around(&i.ip_range, "")
-                    .is_some_and(|u| super::topology::overlaps(&u.cidr, &t.inside_cidr))
-        });
-        if let Some(other) = taken {
+        if let Some(u) = taken
+            .iter()
+            .find(|u| super::topology::overlaps(&u.cidr, &t.inside_cidr))
+        {
             return Err(Diagnostic::error(
                 "Inside CIDR already in use",
                 format!(
-                    "Tunnel {} needs {} on Cloud Router {router}, but interface {} ({}) of another connection uses it: both were planned before either existed, so the Cloud Router was not changed. Apply again: this connection is replaced, and its plan then sees that interface and picks a free block (or set inside_cidrs).",
-                    t.index, t.inside_cidr, other.name, other.ip_range
+                    "Tunnel {} needs {}, but {} ({}) uses it for another connection: both were planned before either existed, so the Cloud Router was not changed. Apply again: this connection is replaced, and its plan then sees that interface and picks a free block (or set inside_cidrs).",
+                    t.index, t.inside_cidr, u.by, u.cidr
                 ),
             )
             .into());
