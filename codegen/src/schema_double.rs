@@ -20,10 +20,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Deserialize;
+use tfplugin::framework::{
+    ApplyResponse, ConfigureRequest, CreateRequest, DataReadRequest, DataReadResponse,
+    DeleteRequest, ReadRequest, ReadResponse, UpdateRequest,
+};
 use tfplugin::schema::{BlockNesting, NestedBlock, Nesting};
 use tfplugin::{
-    ApplyError, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Resource, Schema, Type,
-    Value,
+    Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Resource, Schema, Type, Value,
 };
 
 /// The JSON document of `terraform providers schema -json`.
@@ -339,16 +342,31 @@ impl Resource<()> for DoubleResource {
     fn schema(&self) -> Schema {
         self.schema.clone()
     }
-    async fn create(&self, _: &Ctx<()>, _: &Value) -> Result<Value, ApplyError> {
-        Err(no_cloud("create").into())
+    async fn create(
+        &self,
+        _: &Ctx<()>,
+        _: CreateRequest<'_>,
+        _: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        Err(no_cloud("create"))
     }
-    async fn read(&self, _: &Ctx<()>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        Ok(Some(state.clone()))
+    async fn read(
+        &self,
+        _: &Ctx<()>,
+        _: ReadRequest<'_>,
+        _: &mut ReadResponse,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
     }
-    async fn update(&self, _: &Ctx<()>, _: &Value, _: &Value) -> Result<Value, ApplyError> {
-        Err(no_cloud("update").into())
+    async fn update(
+        &self,
+        _: &Ctx<()>,
+        _: UpdateRequest<'_>,
+        _: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        Err(no_cloud("update"))
     }
-    async fn delete(&self, _: &Ctx<()>, _: &Value) -> Result<(), Diagnostics> {
+    async fn delete(&self, _: &Ctx<()>, _: DeleteRequest<'_>) -> Result<(), Diagnostics> {
         Err(no_cloud("delete"))
     }
 }
@@ -366,8 +384,14 @@ impl DataSource<()> for DoubleDataSource {
     fn schema(&self) -> Schema {
         self.schema.clone()
     }
-    async fn read(&self, _: &Ctx<()>, config: &Value) -> Result<Value, Diagnostics> {
-        Ok(fill_computed(&self.schema.block, config))
+    async fn read(
+        &self,
+        _: &Ctx<()>,
+        req: DataReadRequest<'_>,
+        resp: &mut DataReadResponse,
+    ) -> Result<(), Diagnostics> {
+        resp.state = fill_computed(&self.schema.block, req.config);
+        Ok(())
     }
 }
 
@@ -417,7 +441,7 @@ impl tfplugin::Provider for SchemaProvider {
     fn schema(&self) -> Schema {
         self.schema.clone()
     }
-    async fn configure(&self, _: &Value) -> Result<(), Diagnostics> {
+    async fn configure(&self, _: ConfigureRequest<'_>) -> Result<(), Diagnostics> {
         Ok(())
     }
     fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {

@@ -430,9 +430,7 @@ fn row(s: &mut String, a: &Attribute, prefix: &str) {
     if a.write_only {
         notes.push("Write-only (Terraform 1.11+): never stored in state.");
     }
-    if a.has(tfplugin::schema::PlanModifier::RequiresReplace) {
-        notes.push("Changing it replaces the resource.");
-    }
+    notes.extend(a.plan_notes());
     let default = a
         .default
         .as_ref()

@@ -9,7 +9,8 @@ pub mod resources;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{DataSource, Diagnostics, Resource, Schema, Value};
+use tfplugin::framework::ConfigureRequest;
+use tfplugin::{DataSource, Diagnostics, Resource, Schema};
 
 pub use config::ProviderConfig;
 
@@ -29,8 +30,8 @@ impl tfplugin::Provider for MulticloudProvider {
         config::schema()
     }
 
-    async fn configure(&self, config: &Value) -> Result<ProviderConfig, Diagnostics> {
-        ProviderConfig::from_value(config, &config::process_env)
+    async fn configure(&self, req: ConfigureRequest<'_>) -> Result<ProviderConfig, Diagnostics> {
+        ProviderConfig::from_value(req.config, &config::process_env)
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderConfig>>> {

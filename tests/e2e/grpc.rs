@@ -112,12 +112,23 @@ fn health_schema_unimplemented_and_shutdown() {
             .into_inner();
         assert!(wrong.error.unwrap().text.contains("takes 4 arguments"));
         let err = p
-            .validate_ephemeral_resource_config(
-                pb::validate_ephemeral_resource_config::Request::default(),
-            )
+            .validate_state_store_config(pb::validate_state_store::Request::default())
             .await
             .unwrap_err();
         assert_eq!(err.code(), tonic::Code::Unimplemented);
+        let unknown_ephemeral = p
+            .validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request {
+                type_name: "multicloud_nope".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            unknown_ephemeral.diagnostics[0]
+                .summary
+                .contains("Unknown ephemeral resource type")
+        );
         let unknown = p
             .validate_resource_config(pb::validate_resource_config::Request {
                 type_name: "multicloud_nope".into(),

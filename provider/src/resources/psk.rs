@@ -10,10 +10,15 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use tfplugin::framework::{
+    Abilities, ApplyResponse, CreateRequest, DeleteRequest, Identity, IdentityAttribute,
+    IdentitySchema, Import, ImportRequest, ImportResponse, ModifyPlan, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest,
+};
 use tfplugin::validators::IntBetween;
 use tfplugin::{
-    ApplyError, Attribute, Block, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource,
-    Schema, Type, Value, typed,
+    Attribute, Block, Ctx, Diagnostic, Diagnostics, Field, Path, Resource, Schema, Type, Value,
+    typed,
 };
 
 use crate::ProviderConfig;
@@ -21,8 +26,8 @@ use crate::ProviderConfig;
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 64;
 const DEFAULT_LENGTH: i64 = 32;
-/// Stored as private state by import: an imported key has no keepers to compare against.
-const IMPORTED_MARK: &[u8] = b"imported";
+/// Private state entry set by import: an imported key has no keepers to compare against.
+const IMPORTED_MARK: &str = "imported";
 
 pub struct Psk;
 
@@ -124,33 +129,13 @@ impl Resource<ProviderConfig> for Psk {
         schema()
     }
 
-    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
-        let Some(prior) = req.prior else { return };
-        let keepers_path = Path::root().attr("keepers");
-        let prior_keepers = prior.get("keepers").unwrap_or(&Value::Null);
-        let planned_keepers = req.planned.get("keepers").cloned().unwrap_or(Value::Null);
-        let imported = req.prior_private == IMPORTED_MARK;
-        // An imported key had no keepers: adopting the configured ones must not replace it.
-        if planned_keepers != *prior_keepers && !(imported && prior_keepers.is_null()) {
-            req.requires_replace.push(keepers_path);
-        }
-        // Leaving `length` unset keeps an existing key (e.g. an imported 20-character one)
-        // instead of replacing it to reach the default.
-        if req.config.get("length").is_none_or(Value::is_null)
-            && let Some(before) = prior.get("length")
-        {
-            req.planned.set_attr("length", before.clone());
-            req.requires_replace
-                .retain(|p| *p != Path::root().attr("length"));
-        }
-    }
-
     async fn create(
         &self,
         _ctx: &Ctx<ProviderConfig>,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let mut s: State = typed::decode(planned)?;
+        req: CreateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let mut s: State = typed::decode(req.planned)?;
         let length = s
             .length
             .unwrap_or(DEFAULT_LENGTH)
@@ -158,40 +143,108 @@ impl Resource<ProviderConfig> for Psk {
         s.result = Some(generate(length as usize));
         s.id = Some(new_id());
         tracing::debug!(length, "generated a pre-shared key");
-        Ok(encode(&s)?)
-    }
-
-    async fn read(
-        &self,
-        _ctx: &Ctx<ProviderConfig>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
-        // The key exists only in state: there is nothing remote to compare with.
-        Ok(Some(state.clone()))
-    }
-
-    async fn update(
-        &self,
-        _ctx: &Ctx<ProviderConfig>,
-        _prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        // Only keepers adopted after an import, or an unchanged length, get here; the key stays.
-        Ok(planned.clone())
-    }
-
-    async fn delete(&self, _ctx: &Ctx<ProviderConfig>, _state: &Value) -> Result<(), Diagnostics> {
+        resp.state = encode(&s)?;
         Ok(())
     }
 
+    /// The key exists only in state: there is nothing remote to compare with.
+    async fn read(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        _req: ReadRequest<'_>,
+        _resp: &mut ReadResponse,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    /// Only keepers adopted after an import, or an unchanged length, get here; the key stays.
+    async fn update(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        req: UpdateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        resp.state = req.planned.clone();
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        _req: DeleteRequest<'_>,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    fn abilities(&self) -> Abilities<'_, ProviderConfig> {
+        Abilities {
+            modify_plan: Some(self),
+            import: Some(self),
+            identity: Some(self),
+            ..Default::default()
+        }
+    }
+}
+
+/// What decides the plan, read from the configuration as written (null and unknown apart).
+#[derive(Deserialize)]
+struct Configured {
+    #[serde(default)]
+    length: Field<i64>,
+}
+
+#[async_trait]
+impl ModifyPlan<ProviderConfig> for Psk {
+    async fn modify_plan(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        req: PlanRequest<'_>,
+        resp: &mut PlanResponse,
+    ) {
+        let Some(prior) = req.prior else { return };
+        let (Ok(before), Ok(now), Ok(configured)) = (
+            typed::decode::<State>(prior),
+            typed::decode::<Planned>(&resp.planned),
+            typed::decode::<Configured>(req.config),
+        ) else {
+            return;
+        };
+        let imported = req.private.contains(IMPORTED_MARK);
+        // An imported key had no keepers: adopting the configured ones must not replace it.
+        if now.keepers != before.keepers.clone().into() && !(imported && before.keepers.is_none()) {
+            resp.requires_replace.push(Path::root().attr("keepers"));
+        }
+        // Leaving `length` unset keeps an existing key (e.g. an imported 20-character one)
+        // instead of replacing it to reach the default.
+        if configured.length.is_null()
+            && let Some(length) = before.length
+        {
+            resp.planned.set_attr("length", Value::int(length));
+            resp.requires_replace
+                .retain(|p| *p != Path::root().attr("length"));
+        }
+    }
+}
+
+/// The planned keepers, which may be unknown until apply.
+#[derive(Deserialize)]
+struct Planned {
+    #[serde(default)]
+    keepers: Field<BTreeMap<String, String>>,
+}
+
+#[async_trait]
+impl Import<ProviderConfig> for Psk {
     /// The import id is the key itself, or `env:NAME` to read it from an environment variable so
-    /// it stays out of shell history and Terraform's "Importing from ID" line.
+    /// it stays out of shell history and Terraform's "Importing from ID" line. An import by
+    /// identity names the variable in `key_env` and keeps the identity's `id`.
     async fn import(
         &self,
         _ctx: &Ctx<ProviderConfig>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        let key = match id.strip_prefix("env:") {
+        req: ImportRequest<'_>,
+        resp: &mut ImportResponse,
+    ) -> Result<(), Diagnostics> {
+        let key = match req.id.strip_prefix("env:") {
             Some(var) => std::env::var(var).map_err(|_| {
                 Diagnostics::from(Diagnostic::error(
                     "Import variable not set",
@@ -201,10 +254,9 @@ impl Resource<ProviderConfig> for Psk {
                     ),
                 ))
             })?,
-            None => id.to_string(),
+            None => req.id.to_string(),
         };
-        let id = key.as_str();
-        if let Some(problem) = check_key(id) {
+        if let Some(problem) = check_key(&key) {
             // Never echo the key itself: it is a secret even when it is wrong.
             return Err(Diagnostic::error(
                 "Invalid pre-shared key",
@@ -215,13 +267,71 @@ impl Resource<ProviderConfig> for Psk {
             )
             .into());
         }
-        let state = State {
-            id: Some(new_id()),
-            length: Some(id.chars().count() as i64),
-            keepers: None,
-            result: Some(id.to_string()),
+        let id = match req.identity.map(typed::decode::<PskIdentity>).transpose()? {
+            Some(PskIdentity { id: Some(id), .. }) => id,
+            _ => new_id(),
         };
-        Ok((encode(&state)?, IMPORTED_MARK.to_vec()))
+        let state = State {
+            id: Some(id),
+            length: Some(key.chars().count() as i64),
+            keepers: None,
+            result: Some(key),
+        };
+        resp.state = encode(&state)?;
+        resp.private.set(IMPORTED_MARK, &true);
+        Ok(())
+    }
+}
+
+/// `{ id, key_env }`: the key's random id, and (for an import only) the environment variable
+/// that holds the key. The key itself is never part of an identity.
+#[derive(Deserialize)]
+struct PskIdentity {
+    id: Option<String>,
+    key_env: Option<String>,
+}
+
+impl Identity for Psk {
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![
+            IdentityAttribute::required(
+                "id",
+                Type::String,
+                "The key's id (`psk-` and 16 hex digits when generated); an import keeps the one given.",
+            ),
+            IdentityAttribute::optional(
+                "key_env",
+                Type::String,
+                "For an import: the environment variable holding the key. Not stored.",
+            ),
+        ])
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let id = state.get("id")?.as_str()?;
+        Some(Value::object([
+            ("id", Value::string(id)),
+            ("key_env", Value::Null),
+        ]))
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        let i: PskIdentity = typed::decode(identity)?;
+        if i.id.as_deref().is_none_or(str::is_empty) {
+            return Err(Diagnostic::error(
+                "Missing identity attribute",
+                "identity.id is required: the id the imported key gets (e.g. the id it had in another state).",
+            )
+            .into());
+        }
+        match i.key_env.filter(|v| !v.is_empty()) {
+            Some(var) => Ok(format!("env:{var}")),
+            None => Err(Diagnostic::error(
+                "Missing identity attribute",
+                "identity.key_env must name the environment variable that holds the key: a key is a secret, so an identity never carries it.",
+            )
+            .into()),
+        }
     }
 }
 

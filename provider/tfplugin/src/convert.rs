@@ -2,6 +2,7 @@
 
 use crate::cty::{self, Path, PathStep, Type, Value};
 use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::framework::{ClientCaps, IdentitySchema};
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{AttrKind, Attribute, Block, BlockNesting, Nesting, Schema};
 
@@ -182,5 +183,31 @@ pub fn function(f: &dyn crate::function::Function) -> pb::Function {
         description: sig.description.to_string(),
         description_kind: pb::StringKind::Markdown as i32,
         deprecation_message: String::new(),
+    }
+}
+
+/// What Terraform says it can handle; absent (older Terraform) means nothing optional.
+pub fn client_caps(c: Option<&pb::ClientCapabilities>) -> ClientCaps {
+    c.map(|c| ClientCaps {
+        write_only_attributes: c.write_only_attributes_allowed,
+        deferral: c.deferral_allowed,
+    })
+    .unwrap_or_default()
+}
+
+pub fn identity_schema(s: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.to_string(),
+                r#type: a.ty.to_json_bytes(),
+                required_for_import: a.required_for_import,
+                optional_for_import: a.optional_for_import,
+                description: a.description.to_string(),
+            })
+            .collect(),
     }
 }

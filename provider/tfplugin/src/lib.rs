@@ -1,7 +1,8 @@
 //! The Terraform side of multicloud: the plugin protocol 6 server (go-plugin handshake, AutoMTLS,
-//! controller, health) and a small resource framework (cty values, schemas, planning rules,
+//! controller, health) and a resource framework (cty values, schemas, planning, typed models,
 //! diagnostics). Resources and cloud clients live in the provider crate and never touch protocol
-//! messages: they see typed [`cty::Value`]s, declared [`schema::Schema`]s and [`diag::Diagnostics`].
+//! messages: they see request and response structs holding [`cty::Value`]s, declared
+//! [`schema::Schema`]s and [`diag::Diagnostics`].
 
 pub mod consistency;
 mod convert;
@@ -11,6 +12,7 @@ pub mod framework;
 pub mod function;
 pub mod logging;
 pub mod plan;
+pub mod plan_modifier;
 pub mod proto;
 pub mod schema;
 pub mod server;
@@ -19,5 +21,6 @@ pub mod validators;
 
 pub use cty::{Path, Type, Value};
 pub use diag::{Diagnostic, Diagnostics};
-pub use framework::{ApplyError, Ctx, DataSource, PlanRequest, Provider, Resource};
+pub use framework::{Ctx, DataSource, Provider, Resource};
 pub use schema::{Attribute, Block, NestedBlock, Schema};
+pub use typed::Field;

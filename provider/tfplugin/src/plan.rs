@@ -4,14 +4,17 @@
 
 use crate::cty::{Path, Value};
 use crate::diag::Diagnostics;
-use crate::schema::{Attribute, Block, BlockNesting, Nesting, PlanModifier};
+use crate::plan_modifier::{AttributePlanRequest, AttributePlanResponse};
+use crate::schema::{Attribute, Block, BlockNesting, Nesting};
 
 /// The framework's part of a plan for an update or create (`prior` is `None` on create).
+/// Diagnostics from declared modifiers go into `diags`.
 pub fn plan_resource(
     block: &Block,
     config: &Value,
     prior: Option<&Value>,
     proposed: &Value,
+    diags: &mut Diagnostics,
 ) -> (Value, Vec<Path>) {
     let mut planned = proposed.clone();
     apply_defaults(block, config, &mut planned);
@@ -22,13 +25,11 @@ pub fn plan_resource(
     }
     let mut requires_replace = Vec::new();
     if let Some(prior) = prior {
-        apply_modifiers(
-            block,
-            &Path::root(),
-            prior,
-            &mut planned,
-            &mut requires_replace,
-        );
+        let mut run = ModifierRun {
+            requires_replace: &mut requires_replace,
+            diags,
+        };
+        run.block(block, &Path::root(), config, prior, &mut planned);
     }
     (planned, requires_replace)
 }
@@ -108,41 +109,67 @@ fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
     }
 }
 
-fn apply_modifiers(
-    block: &Block,
-    path: &Path,
-    prior: &Value,
-    planned: &mut Value,
-    requires_replace: &mut Vec<Path>,
-) {
-    for a in &block.attributes {
-        apply_attribute_modifiers(a, &path.attr(&a.name), prior, planned, requires_replace);
-    }
+/// Runs declared plan modifiers over a block, collecting replacement paths and diagnostics.
+struct ModifierRun<'a> {
+    requires_replace: &'a mut Vec<Path>,
+    diags: &'a mut Diagnostics,
 }
 
-fn apply_attribute_modifiers(
-    a: &Attribute,
-    path: &Path,
-    prior: &Value,
-    planned: &mut Value,
-    requires_replace: &mut Vec<Path>,
-) {
-    let before = attr_of(prior, &a.name);
-    let Some(slot) = planned.get_mut(&a.name) else {
-        return;
-    };
-    if a.has(PlanModifier::UseStateForUnknown) && slot.is_unknown() && !before.is_null() {
-        *slot = before.clone();
+impl ModifierRun<'_> {
+    fn block(
+        &mut self,
+        block: &Block,
+        path: &Path,
+        config: &Value,
+        prior: &Value,
+        planned: &mut Value,
+    ) {
+        for a in &block.attributes {
+            self.attribute(a, &path.attr(&a.name), config, prior, planned);
+        }
     }
-    if a.has(PlanModifier::RequiresReplace) && *slot != *before {
-        requires_replace.push(path.clone());
-    }
-    if let (Some((Nesting::Single, attrs)), Value::Object(_)) = (a.nested_attributes(), &*slot) {
-        let nested = Block {
-            attributes: attrs.to_vec(),
-            ..Block::default()
+
+    fn attribute(
+        &mut self,
+        a: &Attribute,
+        path: &Path,
+        config: &Value,
+        prior: &Value,
+        planned: &mut Value,
+    ) {
+        let before = attr_of(prior, &a.name);
+        let cfg = attr_of(config, &a.name);
+        let Some(slot) = planned.get_mut(&a.name) else {
+            return;
         };
-        apply_modifiers(&nested, path, before, slot, requires_replace);
+        if !a.modifiers.is_empty() {
+            let req = AttributePlanRequest {
+                path,
+                config: cfg,
+                prior: before,
+            };
+            let mut resp = AttributePlanResponse {
+                planned: std::mem::replace(slot, Value::Null),
+                requires_replace: false,
+                diags: Diagnostics::new(),
+            };
+            for m in &a.modifiers {
+                m.modify(&req, &mut resp);
+            }
+            *slot = resp.planned;
+            if resp.requires_replace {
+                self.requires_replace.push(path.clone());
+            }
+            self.diags.extend(resp.diags);
+        }
+        if let (Some((Nesting::Single, attrs)), Value::Object(_)) = (a.nested_attributes(), &*slot)
+        {
+            let nested = Block {
+                attributes: attrs.to_vec(),
+                ..Block::default()
+            };
+            self.block(&nested, path, cfg, before, slot);
+        }
     }
 }
 
@@ -219,6 +246,31 @@ pub fn validate_config(block: &Block, config: &Value, path: &Path, diags: &mut D
         let p = path.attr(&b.type_name);
         visit_elements(b.nesting, v, &p, |elem, ep| {
             validate_config(&b.block, elem, ep, diags)
+        });
+    }
+}
+
+/// Write-only attributes set in a configuration for a Terraform that does not know them (before
+/// 1.11): it would store the value in plan and state as an ordinary attribute. Refused, naming
+/// the attribute, so a secret never reaches an old Terraform's state.
+pub fn refuse_write_only(block: &Block, config: &Value, path: &Path, diags: &mut Diagnostics) {
+    for a in &block.attributes {
+        let p = path.attr(&a.name);
+        if a.write_only && !attr_of(config, &a.name).is_null() {
+            diags.error_at(
+                p.clone(),
+                "Write-only attribute needs Terraform 1.11 or later",
+                format!(
+                    "{p} is write-only: Terraform 1.11 and later keep it out of plan and state. This Terraform does not know write-only attributes and would store the value in state. Upgrade Terraform, or use the attribute's stored counterpart where the resource has one."
+                ),
+            );
+        }
+    }
+    for b in &block.blocks {
+        let v = attr_of(config, &b.type_name);
+        let p = path.attr(&b.type_name);
+        visit_elements(b.nesting, v, &p, |elem, ep| {
+            refuse_write_only(&b.block, elem, ep, diags)
         });
     }
 }
@@ -301,7 +353,8 @@ mod tests {
             ("label", Value::string("a")),
             ("password", Value::string("s3cret")),
         ]);
-        let (planned, replace) = plan_resource(&block(), &config, None, &config);
+        let (planned, replace) =
+            plan_resource(&block(), &config, None, &config, &mut Diagnostics::new());
         assert_eq!(planned.get("size"), Some(&Value::int(3)));
         assert_eq!(planned.get("id"), Some(&Value::Unknown));
         assert_eq!(planned.get("etag"), Some(&Value::Unknown));
@@ -322,7 +375,13 @@ mod tests {
             ("etag", Value::string("e1")),
         ]);
         let config = obj(&[("label", Value::string("a"))]);
-        let (planned, replace) = plan_resource(&block(), &config, Some(&prior), &prior);
+        let (planned, replace) = plan_resource(
+            &block(),
+            &config,
+            Some(&prior),
+            &prior,
+            &mut Diagnostics::new(),
+        );
         assert_eq!(planned, prior);
         assert!(replace.is_empty());
     }
@@ -338,7 +397,13 @@ mod tests {
         let config = obj(&[("label", Value::string("b"))]);
         let mut proposed = prior.clone();
         *proposed.get_mut("label").unwrap() = Value::string("b");
-        let (planned, replace) = plan_resource(&block(), &config, Some(&prior), &proposed);
+        let (planned, replace) = plan_resource(
+            &block(),
+            &config,
+            Some(&prior),
+            &proposed,
+            &mut Diagnostics::new(),
+        );
         assert_eq!(
             planned.get("id"),
             Some(&Value::string("x")),
@@ -354,7 +419,13 @@ mod tests {
         let config = obj(&[("size", Value::int(5))]);
         let mut proposed = prior.clone();
         *proposed.get_mut("size").unwrap() = Value::int(5);
-        let (_, replace) = plan_resource(&block(), &config, Some(&prior), &proposed);
+        let (_, replace) = plan_resource(
+            &block(),
+            &config,
+            Some(&prior),
+            &proposed,
+            &mut Diagnostics::new(),
+        );
         assert_eq!(replace, vec![Path::root().attr("size")]);
     }
 
@@ -362,7 +433,7 @@ mod tests {
     fn nested_computed_members_become_unknown_on_create() {
         let spec = Value::object([("name", Value::string("n")), ("uid", Value::Null)]);
         let config = obj(&[("spec", spec)]);
-        let (planned, _) = plan_resource(&block(), &config, None, &config);
+        let (planned, _) = plan_resource(&block(), &config, None, &config, &mut Diagnostics::new());
         let spec = planned.get("spec").unwrap();
         assert_eq!(spec.get("name"), Some(&Value::string("n")));
         assert_eq!(spec.get("uid"), Some(&Value::Unknown));

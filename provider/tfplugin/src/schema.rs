@@ -3,16 +3,8 @@
 use std::sync::Arc;
 
 use crate::cty::{ObjectType, Type, Value};
+use crate::plan_modifier::{PlanModifier, RequiresReplace, UseStateForUnknown};
 use crate::validators::Validator;
-
-/// Per-attribute planning rules, applied by [`crate::plan`] so resources don't hand-write diffing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanModifier {
-    /// A change of this attribute replaces the resource.
-    RequiresReplace,
-    /// A computed value that never changes once set: keep the prior value instead of "known after apply".
-    UseStateForUnknown,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nesting {
@@ -44,7 +36,8 @@ pub struct Attribute {
     pub deprecated: Option<String>,
     /// Used when the configuration leaves the attribute null (the attribute must be optional+computed).
     pub default: Option<Value>,
-    pub modifiers: Vec<PlanModifier>,
+    /// Run in declaration order on update plans (see [`crate::plan_modifier`]).
+    pub modifiers: Vec<Arc<dyn PlanModifier>>,
     pub validators: Vec<Arc<dyn Validator>>,
 }
 
@@ -119,12 +112,14 @@ impl Attribute {
         self.computed = true;
         self
     }
-    pub fn requires_replace(mut self) -> Self {
-        self.modifiers.push(PlanModifier::RequiresReplace);
-        self
+    pub fn requires_replace(self) -> Self {
+        self.modify_plan(RequiresReplace)
     }
-    pub fn use_state_for_unknown(mut self) -> Self {
-        self.modifiers.push(PlanModifier::UseStateForUnknown);
+    pub fn use_state_for_unknown(self) -> Self {
+        self.modify_plan(UseStateForUnknown)
+    }
+    pub fn modify_plan(mut self, m: impl PlanModifier + 'static) -> Self {
+        self.modifiers.push(Arc::new(m));
         self
     }
     pub fn validate(mut self, v: impl Validator + 'static) -> Self {
@@ -132,8 +127,9 @@ impl Attribute {
         self
     }
 
-    pub fn has(&self, m: PlanModifier) -> bool {
-        self.modifiers.contains(&m)
+    /// What the declared plan modifiers say about this attribute, for the docs.
+    pub fn plan_notes(&self) -> Vec<&'static str> {
+        self.modifiers.iter().filter_map(|m| m.describe()).collect()
     }
 
     /// The cty type of this attribute's value.

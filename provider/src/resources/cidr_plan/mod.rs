@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use tfplugin::framework::{DataReadRequest, DataReadResponse, ValidateRequest};
 use tfplugin::schema::Nesting;
 use tfplugin::validators::{IntBetween, OneOf};
 use tfplugin::{
@@ -239,8 +240,8 @@ impl DataSource<ProviderConfig> for CidrPlan {
 
     /// Runs the whole planner at validate time when the inputs are known, so `terraform validate`
     /// already names the offending attribute.
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        match requests(config) {
+    fn validate(&self, req: ValidateRequest<'_>, diags: &mut Diagnostics) {
+        match requests(req.config) {
             Ok(Some(Inputs {
                 base,
                 reserved,
@@ -255,7 +256,13 @@ impl DataSource<ProviderConfig> for CidrPlan {
         }
     }
 
-    async fn read(&self, _ctx: &Ctx<ProviderConfig>, config: &Value) -> Result<Value, Diagnostics> {
+    async fn read(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        req: DataReadRequest<'_>,
+        resp: &mut DataReadResponse,
+    ) -> Result<(), Diagnostics> {
+        let config = req.config;
         let Some(Inputs {
             base,
             reserved,
@@ -290,6 +297,7 @@ impl DataSource<ProviderConfig> for CidrPlan {
         let allocations = typed::encode(&allocations, &schema.attribute_type("allocations"))?;
         state.set_attr("allocations", allocations);
         tracing::debug!(clusters = clusters.len(), "planned cluster ranges");
-        Ok(state)
+        resp.state = state;
+        Ok(())
     }
 }

@@ -14,11 +14,13 @@ mod validate;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use tfplugin::function::{Function, FunctionError, Param, Signature};
-use tfplugin::{
-    ApplyError, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema, Type, Value,
-    typed,
+use tfplugin::framework::{
+    Abilities, ApplyResponse, CreateRequest, DeleteRequest, Identity, IdentityAttribute,
+    IdentitySchema, Import, ImportRequest, ImportResponse, ModifyPlan, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
+use tfplugin::function::{Function, FunctionError, Param, Signature};
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Path, Resource, Schema, Type, Value, typed};
 
 use crate::ProviderConfig;
 use failover::{DnsBackend, Knobs};
@@ -86,11 +88,11 @@ impl Resource<ProviderConfig> for GlobalLb {
         model::schema()
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if !config.is_wholly_known() {
+    fn validate(&self, req: ValidateRequest<'_>, diags: &mut Diagnostics) {
+        if !req.config.is_wholly_known() {
             return;
         }
-        match typed::decode::<State>(config) {
+        match typed::decode::<State>(req.config) {
             Ok(c) => {
                 if let Err(d) = validate::check(&c) {
                     diags.extend(d);
@@ -100,7 +102,121 @@ impl Resource<ProviderConfig> for GlobalLb {
         }
     }
 
-    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
+    async fn create(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: CreateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let planned = req.planned;
+        let c = config_of(planned)?;
+        let e = validate::check(&c)?;
+        let hostname = c.hostname.clone().unwrap_or_default();
+        let (lb, status) = match e.backend {
+            DnsBackend::Route53 => (None, on_route53::create(ctx, &c, &e).await?),
+            DnsBackend::Cloudflare { .. } => {
+                let o = on_cloudflare::create(ctx, &c, &e).await?;
+                (Some(o.load_balancer_id), o.status)
+            }
+        };
+        resp.state = finish(planned, &e, &hostname, lb, &status)?;
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: ReadRequest<'_>,
+        resp: &mut ReadResponse,
+    ) -> Result<(), Diagnostics> {
+        let state = req.state;
+        let s: State = typed::decode(state)?;
+        let e = validate::effective(&s)?;
+        let hostname = s.hostname.clone().unwrap_or_default();
+        let found = match e.backend {
+            DnsBackend::Route53 => on_route53::read(ctx, &s, &e).await?.map(|st| (None, st)),
+            DnsBackend::Cloudflare { .. } => on_cloudflare::read(ctx, &s, &e).await?,
+        };
+        let Some((lb, status)) = found else {
+            tracing::info!(hostname = %hostname, "global load balancer is gone");
+            resp.state = None;
+            return Ok(());
+        };
+        let mut v = state.clone();
+        if e.backend != DnsBackend::Route53 {
+            v.set_attr("load_balancer_id", lb.map_or(Value::Null, Value::string));
+        }
+        v.set_attr("backend_status", encode_status(&status)?);
+        resp.state = Some(v);
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: UpdateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let planned = req.planned;
+        let p: State = typed::decode(req.prior)?;
+        let c = config_of(planned)?;
+        let e = validate::check(&c)?;
+        let hostname = c.hostname.clone().unwrap_or_default();
+        let (lb, status) = match e.backend {
+            DnsBackend::Route53 => (None, on_route53::update(ctx, &p, &c, &e).await?),
+            DnsBackend::Cloudflare { .. } => {
+                let o = on_cloudflare::update(ctx, &p, &c, &e).await?;
+                (Some(o.load_balancer_id), o.status)
+            }
+        };
+        // Health is whatever the API last reported, unknown right after a change.
+        let planned_status = planned
+            .get("backend_status")
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
+        let mut status = status;
+        for (name, st) in status.iter_mut() {
+            if let Some(known) = planned_status.get(name).filter(|v| v.is_wholly_known()) {
+                let kept: BackendStatus = typed::decode(known)?;
+                st.healthy = kept.healthy;
+            }
+        }
+        resp.state = finish(planned, &e, &hostname, lb, &status)?;
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: DeleteRequest<'_>,
+    ) -> Result<(), Diagnostics> {
+        let s: State = typed::decode(req.state)?;
+        let e = validate::effective(&s)?;
+        match e.backend {
+            DnsBackend::Route53 => on_route53::delete(ctx, &s, &e).await,
+            DnsBackend::Cloudflare { .. } => on_cloudflare::delete(ctx, &s, &e).await,
+        }
+    }
+
+    fn abilities(&self) -> Abilities<'_, ProviderConfig> {
+        Abilities {
+            modify_plan: Some(self),
+            import: Some(self),
+            identity: Some(self),
+            ..Default::default()
+        }
+    }
+}
+
+#[async_trait]
+impl ModifyPlan<ProviderConfig> for GlobalLb {
+    async fn modify_plan(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        req: PlanRequest<'_>,
+        resp: &mut PlanResponse,
+    ) {
         if !req.config.is_wholly_known() {
             return;
         }
@@ -108,9 +224,9 @@ impl Resource<ProviderConfig> for GlobalLb {
             let c: State = typed::decode(req.config)?;
             let e = validate::check(&c)?;
             let hostname = c.hostname.clone().unwrap_or_default();
-            req.planned
+            resp.planned
                 .set_attr("id", Value::string(id_for(&e, &hostname)));
-            req.planned.set_attr(
+            resp.planned.set_attr(
                 "estimated_failover_seconds",
                 Value::int(failover::estimate(e.backend, e.knobs)),
             );
@@ -124,7 +240,7 @@ impl Resource<ProviderConfig> for GlobalLb {
                 } else {
                     "cloudflare"
                 };
-                req.requires_replace.push(Path::root().attr(changed));
+                resp.requires_replace.push(Path::root().attr(changed));
             }
             let prior_status = prior
                 .as_ref()
@@ -152,7 +268,7 @@ impl Resource<ProviderConfig> for GlobalLb {
                 };
                 status.insert(name, v);
             }
-            req.planned.set_attr("backend_status", Value::Map(status));
+            resp.planned.set_attr("backend_status", Value::Map(status));
             let lb = match (
                 e.backend,
                 prior.as_ref().and_then(|p| p.load_balancer_id.clone()),
@@ -161,104 +277,25 @@ impl Resource<ProviderConfig> for GlobalLb {
                 (_, Some(id)) if same_shared => Value::string(id),
                 _ => Value::Unknown,
             };
-            req.planned.set_attr("load_balancer_id", lb);
+            resp.planned.set_attr("load_balancer_id", lb);
             Ok::<(), Diagnostics>(())
         })();
         if let Err(d) = result {
-            req.diags.extend(d);
+            resp.diags.extend(d);
         }
     }
+}
 
-    async fn create(
-        &self,
-        ctx: &Ctx<ProviderConfig>,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let c = config_of(planned)?;
-        let e = validate::check(&c)?;
-        let hostname = c.hostname.clone().unwrap_or_default();
-        let (lb, status) = match e.backend {
-            DnsBackend::Route53 => (None, on_route53::create(ctx, &c, &e).await?),
-            DnsBackend::Cloudflare { .. } => {
-                let o = on_cloudflare::create(ctx, &c, &e).await?;
-                (Some(o.load_balancer_id), o.status)
-            }
-        };
-        Ok(finish(planned, &e, &hostname, lb, &status)?)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<ProviderConfig>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
-        let s: State = typed::decode(state)?;
-        let e = validate::effective(&s)?;
-        let hostname = s.hostname.clone().unwrap_or_default();
-        let found = match e.backend {
-            DnsBackend::Route53 => on_route53::read(ctx, &s, &e).await?.map(|st| (None, st)),
-            DnsBackend::Cloudflare { .. } => on_cloudflare::read(ctx, &s, &e).await?,
-        };
-        let Some((lb, status)) = found else {
-            tracing::info!(hostname = %hostname, "global load balancer is gone");
-            return Ok(None);
-        };
-        let mut v = state.clone();
-        if e.backend != DnsBackend::Route53 {
-            v.set_attr("load_balancer_id", lb.map_or(Value::Null, Value::string));
-        }
-        v.set_attr("backend_status", encode_status(&status)?);
-        Ok(Some(v))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx<ProviderConfig>,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let p: State = typed::decode(prior)?;
-        let c = config_of(planned)?;
-        let e = validate::check(&c)?;
-        let hostname = c.hostname.clone().unwrap_or_default();
-        let (lb, status) = match e.backend {
-            DnsBackend::Route53 => (None, on_route53::update(ctx, &p, &c, &e).await?),
-            DnsBackend::Cloudflare { .. } => {
-                let o = on_cloudflare::update(ctx, &p, &c, &e).await?;
-                (Some(o.load_balancer_id), o.status)
-            }
-        };
-        // Health is whatever the API last reported, unknown right after a change.
-        let planned_status = planned
-            .get("backend_status")
-            .and_then(Value::as_map)
-            .cloned()
-            .unwrap_or_default();
-        let mut status = status;
-        for (name, st) in status.iter_mut() {
-            if let Some(known) = planned_status.get(name).filter(|v| v.is_wholly_known()) {
-                let kept: BackendStatus = typed::decode(known)?;
-                st.healthy = kept.healthy;
-            }
-        }
-        Ok(finish(planned, &e, &hostname, lb, &status)?)
-    }
-
-    async fn delete(&self, ctx: &Ctx<ProviderConfig>, state: &Value) -> Result<(), Diagnostics> {
-        let s: State = typed::decode(state)?;
-        let e = validate::effective(&s)?;
-        match e.backend {
-            DnsBackend::Route53 => on_route53::delete(ctx, &s, &e).await,
-            DnsBackend::Cloudflare { .. } => on_cloudflare::delete(ctx, &s, &e).await,
-        }
-    }
-
+#[async_trait]
+impl Import<ProviderConfig> for GlobalLb {
     /// `route53:ZONE_ID:HOSTNAME` or `cloudflare:ZONE_ID:HOSTNAME`.
     async fn import(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+        req: ImportRequest<'_>,
+        resp: &mut ImportResponse,
+    ) -> Result<(), Diagnostics> {
+        let id = req.id;
         let parts: Vec<&str> = id.splitn(3, ':').collect();
         let state = match parts.as_slice() {
             ["route53", zone, host] if !zone.is_empty() && !host.is_empty() => {
@@ -282,7 +319,65 @@ impl Resource<ProviderConfig> for GlobalLb {
                 Value::int(failover::estimate(e.backend, e.knobs)),
             );
         }
-        Ok((v, Vec::new()))
+        resp.state = v;
+        Ok(())
+    }
+}
+
+/// `{ dns_backend, zone_id, hostname }`: one hostname in one zone of one DNS service.
+impl Identity for GlobalLb {
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![
+            IdentityAttribute::required("dns_backend", Type::String, "`route53` or `cloudflare`."),
+            IdentityAttribute::required(
+                "zone_id",
+                Type::String,
+                "The hosted zone (Route 53) or zone (Cloudflare) id.",
+            ),
+            IdentityAttribute::required(
+                "hostname",
+                Type::String,
+                "The global hostname, without a trailing dot.",
+            ),
+        ])
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let id = state.get("id")?.as_str()?;
+        let [backend, zone, host] = id.splitn(3, ':').collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        Some(Value::object([
+            ("dns_backend", Value::string(backend)),
+            ("zone_id", Value::string(zone)),
+            ("hostname", Value::string(host)),
+        ]))
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        let part = |name: &str| {
+            identity
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    Diagnostics::from(
+                        Diagnostic::error(
+                            "Missing identity attribute",
+                            format!(
+                                "identity.{name} is required to import a multicloud_global_lb."
+                            ),
+                        )
+                        .at(Path::root().attr(name)),
+                    )
+                })
+        };
+        Ok(format!(
+            "{}:{}:{}",
+            part("dns_backend")?,
+            part("zone_id")?,
+            part("hostname")?.trim_end_matches('.')
+        ))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tfplugin::{ApplyError, Ctx, Diagnostic, Diagnostics};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use crate::ProviderConfig;
 use crate::clients::cloudflare::{Cloudflare, CloudflareError};
@@ -12,8 +12,8 @@ use super::desired;
 use super::model::{Backend, BackendStatus, CloudflareConfig, HealthCheckConfig, State};
 use super::validate::Effective;
 
-fn err(summary: &str) -> impl Fn(CloudflareError) -> ApplyError + '_ {
-    move |e| ApplyError::from(e.to_diagnostic(summary))
+fn err(summary: &str) -> impl Fn(CloudflareError) -> Diagnostics + '_ {
+    move |e| Diagnostics::from(e.to_diagnostic(summary))
 }
 
 fn diag(summary: &str) -> impl Fn(CloudflareError) -> Diagnostics + '_ {
@@ -64,7 +64,7 @@ pub async fn create(
     ctx: &Ctx<ProviderConfig>,
     c: &State,
     e: &Effective,
-) -> Result<Outcome, ApplyError> {
+) -> Result<Outcome, Diagnostics> {
     let cf = client(ctx)?;
     let mut made = Made::default();
     let result = build(&cf, c, e, &mut made).await;
@@ -79,7 +79,7 @@ async fn build(
     c: &State,
     e: &Effective,
     made: &mut Made,
-) -> Result<Outcome, ApplyError> {
+) -> Result<Outcome, Diagnostics> {
     let mut status = BTreeMap::new();
     let mut pool_ids = BTreeMap::new();
     for (name, b) in backends(c) {
@@ -123,7 +123,7 @@ pub async fn update(
     prior: &State,
     c: &State,
     e: &Effective,
-) -> Result<Outcome, ApplyError> {
+) -> Result<Outcome, Diagnostics> {
     let cf = client(ctx)?;
     let prior_status = prior.backend_status.clone().unwrap_or_default();
     let mut status = BTreeMap::new();

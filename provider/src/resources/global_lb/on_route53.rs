@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use tfplugin::{ApplyError, Ctx, Diagnostic, Diagnostics};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use crate::ProviderConfig;
 use crate::clients::route53::{
@@ -18,8 +18,8 @@ use super::validate::Effective;
 /// Route 53 reports INSYNC within about a minute; allow a slow day.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(600);
 
-fn err(summary: &str) -> impl Fn(Route53Error) -> ApplyError + '_ {
-    move |e| ApplyError::from(e.to_diagnostic(summary))
+fn err(summary: &str) -> impl Fn(Route53Error) -> Diagnostics + '_ {
+    move |e| Diagnostics::from(e.to_diagnostic(summary))
 }
 
 fn diag(summary: &str) -> impl Fn(Route53Error) -> Diagnostics + '_ {
@@ -33,13 +33,13 @@ async fn client(ctx: &Ctx<ProviderConfig>) -> Result<Route53, Diagnostics> {
 }
 
 /// The zone must exist and contain the hostname.
-async fn check_zone(r53: &Route53, zone_id: &str, hostname: &str) -> Result<(), ApplyError> {
+async fn check_zone(r53: &Route53, zone_id: &str, hostname: &str) -> Result<(), Diagnostics> {
     let zone = r53
         .hosted_zone_name(zone_id)
         .await
         .map_err(err("Could not read the hosted zone"))?
         .ok_or_else(|| {
-            ApplyError::from(Diagnostic::error(
+            Diagnostics::from(Diagnostic::error(
                 "Hosted zone not found",
                 format!("Route 53 has no hosted zone {zone_id}."),
             ))
@@ -108,7 +108,7 @@ async fn commit(
     zone: &str,
     hostname: &str,
     changes: Vec<RecordChange>,
-) -> Result<(), ApplyError> {
+) -> Result<(), Diagnostics> {
     if changes.is_empty() {
         return Ok(());
     }
@@ -130,7 +130,7 @@ pub async fn create(
     ctx: &Ctx<ProviderConfig>,
     c: &State,
     e: &Effective,
-) -> Result<BTreeMap<String, BackendStatus>, ApplyError> {
+) -> Result<BTreeMap<String, BackendStatus>, Diagnostics> {
     let r53 = client(ctx).await?;
     let hostname = c.hostname.clone().unwrap_or_default();
     check_zone(&r53, &e.zone_id, &hostname).await?;
@@ -269,7 +269,7 @@ pub async fn update(
     prior: &State,
     c: &State,
     e: &Effective,
-) -> Result<BTreeMap<String, BackendStatus>, ApplyError> {
+) -> Result<BTreeMap<String, BackendStatus>, Diagnostics> {
     let r53 = client(ctx).await?;
     let hostname = c.hostname.clone().unwrap_or_default();
     check_zone(&r53, &e.zone_id, &hostname).await?;
@@ -400,9 +400,7 @@ pub async fn delete(
             record: r,
         })
         .collect();
-    commit(&r53, ctx, &e.zone_id, &hostname, changes)
-        .await
-        .map_err(|e| e.diags)?;
+    commit(&r53, ctx, &e.zone_id, &hostname, changes).await?;
     for st in s.backend_status.clone().unwrap_or_default().values() {
         if let Some(id) = &st.health_check_id {
             r53.delete_health_check(id)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tfplugin::{ApplyError, Ctx, Diagnostic, Diagnostics, Value, typed};
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Value, typed};
 use tokio_util::sync::CancellationToken;
 
 use super::model::{self, Issued, IssuedSecret, RootEntry, State};
@@ -16,14 +16,14 @@ pub async fn run(
     ctx: &Ctx<ProviderConfig>,
     prior: Option<State>,
     planned: Value,
-) -> Result<Value, ApplyError> {
+) -> Result<Value, Diagnostics> {
     // Key generation (RSA 4096 in particular) is CPU work: keep it off the async workers, and
     // honour Terraform's stop request between clusters.
     let cancel = ctx.cancel.clone();
     tokio::task::spawn_blocking(move || build(prior.as_ref(), planned, &cancel))
         .await
         .map_err(|_| {
-            ApplyError::from(Diagnostic::error(
+            Diagnostics::from(Diagnostic::error(
                 "Internal error",
                 "certificate issuing task failed",
             ))
@@ -34,7 +34,7 @@ fn encode_attr<T: serde::Serialize>(v: &T, attr: &str) -> Result<Value, Diagnost
     typed::encode(v, &model::attr_type(attr))
 }
 
-fn pki_error(what: &str, e: pki::PkiError) -> ApplyError {
+fn pki_error(what: &str, e: pki::PkiError) -> Diagnostics {
     Diagnostic::error(format!("Could not {what}"), e.to_string()).into()
 }
 
@@ -45,7 +45,7 @@ fn decoded<T: serde::de::DeserializeOwned>(v: Option<&Value>) -> Result<Option<T
     }
 }
 
-fn new_root(config: &Config, now: time::OffsetDateTime) -> Result<(CaMaterial, bool), ApplyError> {
+fn new_root(config: &Config, now: time::OffsetDateTime) -> Result<(CaMaterial, bool), Diagnostics> {
     let root = config.root();
     if let (Some(cert), Some(key)) = (&root.cert_pem, &root.key_pem) {
         return Ok((
@@ -77,7 +77,7 @@ fn new_root(config: &Config, now: time::OffsetDateTime) -> Result<(CaMaterial, b
     ))
 }
 
-fn entry(material: &CaMaterial, role: &str) -> Result<RootEntry, ApplyError> {
+fn entry(material: &CaMaterial, role: &str) -> Result<RootEntry, Diagnostics> {
     let info = pki::cert_info(&material.cert_pem)
         .map_err(|e| pki_error("read the root certificate", e))?;
     Ok(RootEntry {
@@ -92,7 +92,7 @@ fn build(
     prior: Option<&State>,
     planned: Value,
     cancel: &CancellationToken,
-) -> Result<Value, ApplyError> {
+) -> Result<Value, Diagnostics> {
     let config: Config = typed::decode(&planned)?;
     let now = clock();
     let mut root_keys: BTreeMap<String, String> = decoded(planned.get("root_keys"))?
@@ -119,7 +119,7 @@ fn build(
     let active = roots
         .iter()
         .find(|r| r.role == ACTIVE)
-        .ok_or_else(|| ApplyError::from(Diagnostic::error("Internal error", "no active root")))?;
+        .ok_or_else(|| Diagnostics::from(Diagnostic::error("Internal error", "no active root")))?;
     let byo_key = config.root().key_pem;
     let signer = CaMaterial {
         cert_pem: active.cert_pem.clone(),
@@ -128,7 +128,7 @@ fn build(
             .cloned()
             .or(byo_key)
             .ok_or_else(|| {
-                ApplyError::from(Diagnostic::error(
+                Diagnostics::from(Diagnostic::error(
                     "Root key missing",
                     "The active root was supplied by you (root.cert_pem) but root.key_pem is not set: it is needed to sign intermediates.",
                 ))
@@ -171,7 +171,7 @@ fn build(
         } else if pv.get("ca_cert_pem").is_some_and(|v| !v.is_unknown()) {
             // Rotation step 1: same intermediate, the new trust bundle.
             let mut kept = prior_issued.get(&name).cloned().ok_or_else(|| {
-                ApplyError::from(Diagnostic::error(
+                Diagnostics::from(Diagnostic::error(
                     "Internal error",
                     "planned to keep a missing intermediate",
                 ))
@@ -212,7 +212,7 @@ fn build(
                 let key = new_key
                     .or_else(|| prior_secrets.get(&name).map(|s| s.ca_key_pem.clone()))
                     .ok_or_else(|| {
-                        ApplyError::from(Diagnostic::error(
+                        Diagnostics::from(Diagnostic::error(
                             "Internal error",
                             format!("no key for the intermediate of \"{name}\""),
                         ))

@@ -13,9 +13,12 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use tfplugin::{
-    ApplyError, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema, Value, typed,
+use tfplugin::framework::{
+    Abilities, ApplyResponse, CreateRequest, DeleteRequest, Identity, IdentityAttribute,
+    IdentitySchema, Import, ImportRequest, ImportResponse, ModifyPlan, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Path, Resource, Schema, Type, Value, typed};
 
 use crate::ProviderConfig;
 use model::{ClusterConfig, RootConfig, State};
@@ -141,17 +144,74 @@ impl Resource<ProviderConfig> for MeshTrust {
         model::schema()
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if !config.is_wholly_known() {
+    fn validate(&self, req: ValidateRequest<'_>, diags: &mut Diagnostics) {
+        if !req.config.is_wholly_known() {
             return;
         }
-        match typed::decode::<Config>(config) {
+        match typed::decode::<Config>(req.config) {
             Ok(c) => validate_config(&c, diags),
             Err(d) => diags.extend(d),
         }
     }
 
-    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
+    async fn create(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: CreateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        resp.state = apply::run(ctx, None, req.planned.clone()).await?;
+        Ok(())
+    }
+
+    /// Certificates live in state only; expiry is judged at plan time against the clock.
+    async fn read(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        _req: ReadRequest<'_>,
+        _resp: &mut ReadResponse,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: UpdateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let prior: State = typed::decode(req.prior)?;
+        resp.state = apply::run(ctx, Some(prior), req.planned.clone()).await?;
+        Ok(())
+    }
+
+    /// Nothing exists outside the state; removing it forgets the keys.
+    async fn delete(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        _req: DeleteRequest<'_>,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    fn abilities(&self) -> Abilities<'_, ProviderConfig> {
+        Abilities {
+            modify_plan: Some(self),
+            import: Some(self),
+            identity: Some(self),
+            ..Default::default()
+        }
+    }
+}
+
+#[async_trait]
+impl ModifyPlan<ProviderConfig> for MeshTrust {
+    async fn modify_plan(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        req: PlanRequest<'_>,
+        resp: &mut PlanResponse,
+    ) {
         if !req.config.is_wholly_known() {
             // The framework already planned every computed attribute as unknown.
             return;
@@ -177,55 +237,27 @@ impl Resource<ProviderConfig> for MeshTrust {
                 },
                 Some(prior) => {
                     let state: State = typed::decode(prior)?;
-                    req.planned
-                        .set_attr("id", prior.get("id").cloned().unwrap_or(Value::Unknown));
+                    let id = state.id.clone().map_or(Value::Unknown, Value::string);
+                    resp.planned.set_attr("id", id);
                     planning::plan_update(&state, &config)?
                 }
             };
-            planning::write(&planned, req.planned)
+            planning::write(&planned, &mut resp.planned)
         })();
         if let Err(d) = result {
-            req.diags.extend(d);
+            resp.diags.extend(d);
         }
     }
+}
 
-    async fn create(
-        &self,
-        ctx: &Ctx<ProviderConfig>,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        apply::run(ctx, None, planned.clone()).await
-    }
-
-    async fn read(
-        &self,
-        _ctx: &Ctx<ProviderConfig>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
-        // Certificates live in state only; expiry is judged at plan time against the clock.
-        Ok(Some(state.clone()))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx<ProviderConfig>,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let prior: State = typed::decode(prior)?;
-        apply::run(ctx, Some(prior), planned.clone()).await
-    }
-
-    async fn delete(&self, _ctx: &Ctx<ProviderConfig>, _state: &Value) -> Result<(), Diagnostics> {
-        // Nothing exists outside the state; removing it forgets the keys.
-        Ok(())
-    }
-
+#[async_trait]
+impl Import<ProviderConfig> for MeshTrust {
     async fn import(
         &self,
         _ctx: &Ctx<ProviderConfig>,
-        _id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
+        _req: ImportRequest<'_>,
+        _resp: &mut ImportResponse,
+    ) -> Result<(), Diagnostics> {
         Err(Diagnostic::error(
             "Import not supported",
             "multicloud_mesh_trust cannot be imported: the private keys of existing intermediates cannot be \
@@ -233,5 +265,30 @@ impl Resource<ProviderConfig> for MeshTrust {
              root { cert_pem = ..., key_pem = ... } (bring your own root); new intermediates are issued under it.",
         )
         .into())
+    }
+}
+
+/// `{ id }`: the mesh trust exists only in state, so its random id is all that names it. It
+/// lets Terraform 1.12+ track the object; an import by identity is refused like any import.
+impl Identity for MeshTrust {
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "id",
+            Type::String,
+            "The mesh trust's random id (`mesh-` and 16 hex digits).",
+        )])
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let id = state.get("id")?.as_str()?;
+        Some(Value::object([("id", Value::string(id))]))
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        let id = identity
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Ok(id.to_string())
     }
 }

@@ -6,9 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ipnet::Ipv4Net;
-use tfplugin::{
-    ApplyError, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema, Value, typed,
+use serde::Deserialize;
+use tfplugin::framework::{
+    Abilities, ApplyResponse, CreateRequest, DeleteRequest, Identity, IdentityAttribute,
+    IdentitySchema, Import, ImportRequest, ImportResponse, ModifyPlan, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Field, Path, Resource, Schema, Type, Value, typed};
 
 use super::connection_model::{self, ConnectionState, DEFAULT_IKE, DEFAULT_TUNNELS, TunnelState};
 use super::gateway_model::Gateway;
@@ -16,7 +20,7 @@ use super::rules::{self, Cloud};
 use super::side::{CloudIds, InUse, SideJob, SideTunnel, TunnelReport};
 use super::timeouts::Timeouts;
 use super::topology::{self, TunnelLayout};
-use super::{aws_site, azure_site, connection_import, gcp_site};
+use super::{aws_site, azure_site, connection_import, gateway, gcp_site};
 use crate::ProviderConfig;
 use crate::resources::psk;
 
@@ -141,16 +145,13 @@ fn inside_cidrs(
 async fn in_use_on_gateways(
     ctx: &Ctx<ProviderConfig>,
     c: &ConnectionState,
-    planned: &Value,
+    ids: &PlannedIds,
     diags: &mut Diagnostics,
 ) -> Vec<InUse> {
     let own = c.name.as_deref().unwrap_or_default();
     let mut taken = Vec::new();
     for (side, gw) in [("a", &c.a), ("b", &c.b)] {
-        let id_known = planned
-            .get(side)
-            .and_then(|g| g.get("id"))
-            .is_some_and(|id| !id.is_unknown() && !id.is_null());
+        let id_known = ids.of(side).is_known();
         let Some(gw) = gw.as_ref().filter(|_| id_known) else {
             continue;
         };
@@ -181,6 +182,32 @@ async fn in_use_on_gateways(
         }
     }
     taken
+}
+
+/// The gateway ids as planned: a gateway created in the same apply has none yet (unknown).
+#[derive(Default, Deserialize)]
+struct PlannedIds {
+    #[serde(default)]
+    a: Field<GatewayId>,
+    #[serde(default)]
+    b: Field<GatewayId>,
+}
+
+#[derive(Deserialize)]
+struct GatewayId {
+    #[serde(default)]
+    id: Field<String>,
+}
+
+impl PlannedIds {
+    fn of(&self, side: &str) -> Field<&String> {
+        let g = if side == "a" { &self.a } else { &self.b };
+        match g {
+            Field::Known(g) => g.id.as_ref(),
+            Field::Unknown => Field::Unknown,
+            Field::Null => Field::Null,
+        }
+    }
 }
 
 /// Configured inside CIDRs that another connection already uses on one of the gateways.
@@ -531,7 +558,8 @@ async fn apply(
     ctx: &Ctx<ProviderConfig>,
     planned: &Value,
     prior_ids: CloudIds,
-) -> Result<Value, ApplyError> {
+    resp: &mut ApplyResponse,
+) -> Result<(), Diagnostics> {
     let w = work(typed::decode(planned)?)?;
     let timeout = w.timeout(true);
     let mut ids = prior_ids;
@@ -565,10 +593,8 @@ async fn apply(
                     })
                     .collect(),
             );
-            return Err(ApplyError {
-                partial: Some(encode(&s)?),
-                diags,
-            });
+            resp.state = encode(&s)?;
+            return Err(diags);
         }
     };
     let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
@@ -584,10 +610,8 @@ async fn apply(
         Err(diags) => {
             s.cloud_ids = Some(ids);
             s.tunnels = Some(tunnel_states(&w, &a_ips, &b_ips, &[], &[]));
-            return Err(ApplyError {
-                partial: Some(encode(&s)?),
-                diags,
-            });
+            resp.state = encode(&s)?;
+            return Err(diags);
         }
     };
     let mut tunnels = tunnel_states(&w, &a_ips, &b_ips, &ra, &rb);
@@ -598,7 +622,8 @@ async fn apply(
     s.tunnels = Some(tunnels);
     s.cloud_ids = Some(ids);
     let actual = encode(&s)?;
-    Ok(fill_unknowns(planned, &actual))
+    resp.state = fill_unknowns(planned, &actual);
+    Ok(())
 }
 
 #[async_trait]
@@ -611,129 +636,28 @@ impl Resource<ProviderConfig> for VpnConnection {
         connection_model::schema()
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Ok(c) = typed::decode::<ConnectionState>(config) {
+    fn validate(&self, req: ValidateRequest<'_>, diags: &mut Diagnostics) {
+        if let Ok(c) = typed::decode::<ConnectionState>(req.config) {
             check(&c, diags);
-        }
-    }
-
-    async fn modify_plan(&self, ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
-        let Ok(c) = typed::decode::<ConnectionState>(req.planned) else {
-            return;
-        };
-        check(&c, req.diags);
-        if req.diags.has_errors() {
-            return;
-        }
-        if let Some(n) = &c.name {
-            req.planned.set_attr("id", Value::string(n.clone()));
-        }
-        let prior: Option<ConnectionState> = req.prior.and_then(|p| typed::decode(p).ok());
-        // Another gateway on either side is another connection.
-        if let Some(p) = &prior {
-            for (side, now, before) in [("a", &c.a, &p.a), ("b", &c.b, &p.b)] {
-                let id_now = now.as_ref().and_then(|g| g.id.clone());
-                let id_before = before.as_ref().and_then(|g| g.id.clone());
-                let unknown = req
-                    .planned
-                    .get(side)
-                    .and_then(|g| g.get("id"))
-                    .is_some_and(Value::is_unknown);
-                if unknown || id_now != id_before {
-                    req.requires_replace.push(Path::root().attr(side));
-                }
-            }
-        }
-        let (Some(a), Some(b)) = (&c.a, &c.b) else {
-            return;
-        };
-        let (Some(ca), Some(cb)) = (cloud_of(a), cloud_of(b)) else {
-            return;
-        };
-        // The framework flagged inside_cidrs because it was "known after apply" a moment ago;
-        // whether it really changes is decided here, once the CIDRs are planned.
-        let cidrs_path = Path::root().attr("inside_cidrs");
-        req.requires_replace.retain(|p| *p != cidrs_path);
-        let replacing = !req.requires_replace.is_empty();
-        let prior_kept = prior.as_ref().filter(|_| !replacing);
-        // A new object must not take /30s that other connections use on a shared gateway.
-        let taken = if prior_kept.is_none() {
-            in_use_on_gateways(ctx, &c, req.planned, req.diags).await
-        } else {
-            Vec::new()
-        };
-        let Some(cidrs) = inside_cidrs(&c, prior_kept, (ca, cb), &taken) else {
-            req.diags.error_at(
-                cidrs_path,
-                "No inside CIDRs left",
-                format!(
-                    "inside_cidrs: every group of {} free /30s this pair may use is taken on the gateways by other connections. Remove unused connections, or use tunnel_count = 2.",
-                    c.tunnel_count.unwrap_or(DEFAULT_TUNNELS)
-                ),
-            );
-            return;
-        };
-        if c.inside_cidrs.is_some() && prior_kept.is_none() {
-            check_not_in_use(&cidrs, &taken, req.diags);
-        }
-        let planned_cidrs: Vec<String> = cidrs.iter().map(|n| n.to_string()).collect();
-        if prior
-            .as_ref()
-            .is_some_and(|p| p.inside_cidrs.as_ref() != Some(&planned_cidrs))
-        {
-            req.requires_replace.push(cidrs_path);
-        }
-        let replacing = !req.requires_replace.is_empty();
-        let prior_kept = prior.as_ref().filter(|_| !replacing);
-        req.planned.set_attr(
-            "inside_cidrs",
-            Value::List(planned_cidrs.into_iter().map(Value::string).collect()),
-        );
-        if let Some(k) = &c.psk {
-            let n = cidrs.len();
-            req.planned.set_attr(
-                "tunnel_psks",
-                Value::List(vec![Value::string(k.clone()); n]),
-            );
-        }
-        let drifted = prior_kept
-            .and_then(|p| p.tunnels.as_ref())
-            .is_some_and(|ts| ts.iter().any(|t| t.in_sync != Some(true)));
-        match (prior_kept, req.prior) {
-            // Nothing to build (or only BGP advertisements change): the tunnels stay as they are.
-            (Some(_), Some(pv)) if !drifted => {
-                req.planned.set_attr(
-                    "tunnels",
-                    pv.get("tunnels").cloned().unwrap_or(Value::Unknown),
-                );
-                req.planned.set_attr(
-                    "cloud_ids",
-                    pv.get("cloud_ids").cloned().unwrap_or(Value::Unknown),
-                );
-            }
-            _ => {
-                let layout = topology::layout(ca, cb, &cidrs);
-                req.planned
-                    .set_attr("tunnels", planned_tunnels(&layout, a, b));
-                req.planned.set_attr("cloud_ids", Value::Unknown);
-            }
         }
     }
 
     async fn create(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        apply(ctx, planned, CloudIds::new()).await
+        req: CreateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        apply(ctx, req.planned, CloudIds::new(), resp).await
     }
 
     async fn read(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
-        let s: ConnectionState = typed::decode(state)?;
+        req: ReadRequest<'_>,
+        resp: &mut ReadResponse,
+    ) -> Result<(), Diagnostics> {
+        let s: ConnectionState = typed::decode(req.state)?;
         let ids = s.cloud_ids.clone().unwrap_or_default();
         let prior_tunnels = s.tunnels.clone().unwrap_or_default();
         let w = work(s)?;
@@ -759,22 +683,27 @@ impl Resource<ProviderConfig> for VpnConnection {
         }
         let mut s = w.state.clone();
         s.tunnels = Some(tunnels);
-        Ok(Some(encode(&s)?))
+        resp.state = Some(encode(&s)?);
+        Ok(())
     }
 
     async fn update(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let p: ConnectionState = typed::decode(prior)?;
-        apply(ctx, planned, p.cloud_ids.unwrap_or_default()).await
+        req: UpdateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let p: ConnectionState = typed::decode(req.prior)?;
+        apply(ctx, req.planned, p.cloud_ids.unwrap_or_default(), resp).await
     }
 
     /// The non-AWS side first (it points at AWS's addresses), then AWS; GCP before Azure.
-    async fn delete(&self, ctx: &Ctx<ProviderConfig>, state: &Value) -> Result<(), Diagnostics> {
-        let s: ConnectionState = typed::decode(state)?;
+    async fn delete(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: DeleteRequest<'_>,
+    ) -> Result<(), Diagnostics> {
+        let s: ConnectionState = typed::decode(req.state)?;
         let mut ids = s.cloud_ids.clone().unwrap_or_default();
         let prior_tunnels = s.tunnels.clone().unwrap_or_default();
         let w = work(s)?;
@@ -794,13 +723,186 @@ impl Resource<ProviderConfig> for VpnConnection {
         Ok(())
     }
 
+    fn abilities(&self) -> Abilities<'_, ProviderConfig> {
+        Abilities {
+            modify_plan: Some(self),
+            import: Some(self),
+            identity: Some(self),
+            ..Default::default()
+        }
+    }
+}
+
+#[async_trait]
+impl ModifyPlan<ProviderConfig> for VpnConnection {
+    async fn modify_plan(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: PlanRequest<'_>,
+        resp: &mut PlanResponse,
+    ) {
+        let (Ok(c), Ok(ids)) = (
+            typed::decode::<ConnectionState>(&resp.planned),
+            typed::decode::<PlannedIds>(&resp.planned),
+        ) else {
+            return;
+        };
+        check(&c, &mut resp.diags);
+        if resp.diags.has_errors() {
+            return;
+        }
+        if let Some(n) = &c.name {
+            resp.planned.set_attr("id", Value::string(n.clone()));
+        }
+        let prior: Option<ConnectionState> = req.prior.and_then(|p| typed::decode(p).ok());
+        // Another gateway on either side is another connection.
+        if let Some(p) = &prior {
+            for (side, now, before) in [("a", &c.a, &p.a), ("b", &c.b, &p.b)] {
+                let id_now = now.as_ref().and_then(|g| g.id.clone());
+                let id_before = before.as_ref().and_then(|g| g.id.clone());
+                let unknown = ids.of(side).is_unknown();
+                if unknown || id_now != id_before {
+                    resp.requires_replace.push(Path::root().attr(side));
+                }
+            }
+        }
+        let (Some(a), Some(b)) = (&c.a, &c.b) else {
+            return;
+        };
+        let (Some(ca), Some(cb)) = (cloud_of(a), cloud_of(b)) else {
+            return;
+        };
+        // The framework flagged inside_cidrs because it was "known after apply" a moment ago;
+        // whether it really changes is decided here, once the CIDRs are planned.
+        let cidrs_path = Path::root().attr("inside_cidrs");
+        resp.requires_replace.retain(|p| *p != cidrs_path);
+        let replacing = !resp.requires_replace.is_empty();
+        let prior_kept = prior.as_ref().filter(|_| !replacing);
+        // A new object must not take /30s that other connections use on a shared gateway.
+        let taken = if prior_kept.is_none() {
+            in_use_on_gateways(ctx, &c, &ids, &mut resp.diags).await
+        } else {
+            Vec::new()
+        };
+        let Some(cidrs) = inside_cidrs(&c, prior_kept, (ca, cb), &taken) else {
+            resp.diags.error_at(
+                cidrs_path,
+                "No inside CIDRs left",
+                format!(
+                    "inside_cidrs: every group of {} free /30s this pair may use is taken on the gateways by other connections. Remove unused connections, or use tunnel_count = 2.",
+                    c.tunnel_count.unwrap_or(DEFAULT_TUNNELS)
+                ),
+            );
+            return;
+        };
+        if c.inside_cidrs.is_some() && prior_kept.is_none() {
+            check_not_in_use(&cidrs, &taken, &mut resp.diags);
+        }
+        let planned_cidrs: Vec<String> = cidrs.iter().map(|n| n.to_string()).collect();
+        if prior
+            .as_ref()
+            .is_some_and(|p| p.inside_cidrs.as_ref() != Some(&planned_cidrs))
+        {
+            resp.requires_replace.push(cidrs_path);
+        }
+        let replacing = !resp.requires_replace.is_empty();
+        let prior_kept = prior.as_ref().filter(|_| !replacing);
+        resp.planned.set_attr(
+            "inside_cidrs",
+            Value::List(planned_cidrs.into_iter().map(Value::string).collect()),
+        );
+        if let Some(k) = &c.psk {
+            let n = cidrs.len();
+            resp.planned.set_attr(
+                "tunnel_psks",
+                Value::List(vec![Value::string(k.clone()); n]),
+            );
+        }
+        let drifted = prior_kept
+            .and_then(|p| p.tunnels.as_ref())
+            .is_some_and(|ts| ts.iter().any(|t| t.in_sync != Some(true)));
+        match (prior_kept, req.prior) {
+            // Nothing to build (or only BGP advertisements change): the tunnels stay as they are.
+            (Some(_), Some(pv)) if !drifted => {
+                resp.planned.set_attr(
+                    "tunnels",
+                    pv.get("tunnels").cloned().unwrap_or(Value::Unknown),
+                );
+                resp.planned.set_attr(
+                    "cloud_ids",
+                    pv.get("cloud_ids").cloned().unwrap_or(Value::Unknown),
+                );
+            }
+            _ => {
+                let layout = topology::layout(ca, cb, &cidrs);
+                resp.planned
+                    .set_attr("tunnels", planned_tunnels(&layout, a, b));
+                resp.planned.set_attr("cloud_ids", Value::Unknown);
+            }
+        }
+    }
+}
+
+/// `{ name, gateway_a, gateway_b }`: the connection's name on the two gateways, each named as
+/// `multicloud_vpn_gateway` import takes it (the import id is `NAME,GATEWAY_A,GATEWAY_B`).
+#[derive(Deserialize)]
+struct ConnectionIdentity {
+    name: Option<String>,
+    gateway_a: Option<String>,
+    gateway_b: Option<String>,
+}
+
+impl Identity for VpnConnection {
+    fn identity_schema(&self) -> IdentitySchema {
+        let gateway = "A gateway as `multicloud_vpn_gateway` import takes it: `aws/REGION/vgw-…`, `projects/P/regions/R/vpnGateways/NAME`, or the Azure resource id.";
+        IdentitySchema::new(vec![
+            IdentityAttribute::required("name", Type::String, "The connection's name."),
+            IdentityAttribute::required("gateway_a", Type::String, gateway),
+            IdentityAttribute::required("gateway_b", Type::String, gateway),
+        ])
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let s: ConnectionState = typed::decode(state).ok()?;
+        let a = gateway::import_id_of(s.a.as_ref()?)?;
+        let b = gateway::import_id_of(s.b.as_ref()?)?;
+        Some(Value::object([
+            ("name", Value::string(s.name?)),
+            ("gateway_a", Value::string(a)),
+            ("gateway_b", Value::string(b)),
+        ]))
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        let i: ConnectionIdentity = typed::decode(identity)?;
+        let part = |v: Option<String>, name: &str| {
+            v.filter(|s| !s.is_empty()).ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "Missing identity attribute",
+                    format!("identity.{name} is required to import a multicloud_vpn_connection."),
+                ))
+            })
+        };
+        Ok(format!(
+            "{},{},{}",
+            part(i.name, "name")?,
+            part(i.gateway_a, "gateway_a")?,
+            part(i.gateway_b, "gateway_b")?
+        ))
+    }
+}
+
+#[async_trait]
+impl Import<ProviderConfig> for VpnConnection {
     async fn import(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        let state = connection_import::import(ctx, id).await?;
-        Ok((encode(&state)?, Vec::new()))
+        req: ImportRequest<'_>,
+        resp: &mut ImportResponse,
+    ) -> Result<(), Diagnostics> {
+        let state = connection_import::import(ctx, req.id).await?;
+        resp.state = encode(&state)?;
+        Ok(())
     }
 }
 

@@ -4,9 +4,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tfplugin::{
-    ApplyError, Ctx, Diagnostic, Diagnostics, Path, PlanRequest, Resource, Schema, Value, typed,
+use serde::Deserialize;
+use tfplugin::framework::{
+    Abilities, ApplyResponse, CreateRequest, DeleteRequest, Identity, IdentityAttribute,
+    IdentitySchema, Import, ImportRequest, ImportResponse, ModifyPlan, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Path, Resource, Schema, Type, Value, typed};
 
 use super::gateway_model::{self, AZURE_SKUS, Gateway, GatewayState};
 use super::rules::{self, Cloud};
@@ -400,53 +404,17 @@ impl Resource<ProviderConfig> for VpnGateway {
         gateway_model::schema()
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check(config, diags);
-    }
-
-    async fn modify_plan(&self, _ctx: &Ctx<ProviderConfig>, req: &mut PlanRequest<'_>) {
-        let Ok(g) = typed::decode::<Gateway>(req.config) else {
-            return;
-        };
-        if let Some(cloud) = g.site_cloud() {
-            req.planned.set_attr("cloud", Value::string(cloud.as_str()));
-        }
-        let asn = g.configured_asn().map(Value::int);
-        let no_pieces_missing = Value::List(Vec::new());
-        let Some(prior) = req.prior else {
-            req.planned.set_attr("asn", asn.unwrap_or(Value::Unknown));
-            req.planned.set_attr("missing", no_pieces_missing);
-            return;
-        };
-        // A site partly gone is re-made whole: its remaining pieces are deleted and the site
-        // created again (repairing in place could change its addresses under its connections).
-        let missing_path = Path::root().attr("missing");
-        if prior
-            .get("missing")
-            .is_some_and(|m| matches!(m, Value::List(l) if !l.is_empty()))
-        {
-            req.requires_replace.push(missing_path);
-        }
-        req.planned.set_attr("missing", no_pieces_missing);
-        // Any change to the site means another gateway; spelling a default out (or leaving it
-        // out after an import) does not.
-        if !same_site(req.config, prior) {
-            for block in ["aws", "gcp", "azure"] {
-                if req.config.get(block) != prior.get(block) {
-                    req.requires_replace.push(Path::root().attr(block));
-                }
-            }
-        }
-        let kept = prior.get("asn").cloned().unwrap_or(Value::Unknown);
-        req.planned.set_attr("asn", asn.unwrap_or(kept));
+    fn validate(&self, req: ValidateRequest<'_>, diags: &mut Diagnostics) {
+        check(req.config, diags);
     }
 
     async fn create(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let s: GatewayState = typed::decode(planned)?;
+        req: CreateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let s: GatewayState = typed::decode(req.planned)?;
         let timeout = Timeouts::create_or(&s.timeouts, CREATE_DEFAULT);
         // `timeouts.create` bounds the whole create (Azure: two public IPs, then the gateway),
         // not only each wait inside it.
@@ -454,17 +422,17 @@ impl Resource<ProviderConfig> for VpnGateway {
             .await
             .unwrap_or_else(|_| Err(timed_out(&s.gw, timeout)));
         match created {
-            Ok(f) => Ok(encode(&with_facts(s, f))?),
+            Ok(f) => {
+                resp.state = encode(&with_facts(s, f))?;
+                Ok(())
+            }
             Err((partial_id, diags)) => {
-                let partial = match partial_id {
-                    Some(id) => {
-                        let mut p = s.clone();
-                        p.gw.id = Some(id);
-                        Some(encode(&p)?)
-                    }
-                    None => None,
-                };
-                Err(ApplyError { partial, diags })
+                if let Some(id) = partial_id {
+                    let mut p = s.clone();
+                    p.gw.id = Some(id);
+                    resp.state = encode(&p)?;
+                }
+                Err(diags)
             }
         }
     }
@@ -472,59 +440,216 @@ impl Resource<ProviderConfig> for VpnGateway {
     async fn read(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
-        let s: GatewayState = typed::decode(state)?;
-        match read_site(ctx, &s.gw).await? {
-            Some(f) => Ok(Some(encode(&with_facts(s, f))?)),
+        req: ReadRequest<'_>,
+        resp: &mut ReadResponse,
+    ) -> Result<(), Diagnostics> {
+        let s: GatewayState = typed::decode(req.state)?;
+        resp.state = match read_site(ctx, &s.gw).await? {
+            Some(f) => Some(encode(&with_facts(s, f))?),
             None => {
                 tracing::info!(
                     name = s.gw.name,
                     "VPN gateway is gone; planning to create it again"
                 );
-                Ok(None)
+                None
             }
-        }
+        };
+        Ok(())
     }
 
     /// Only `timeouts` can change in place.
     async fn update(
         &self,
         _ctx: &Ctx<ProviderConfig>,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, ApplyError> {
-        let p: GatewayState = typed::decode(prior)?;
-        let mut s: GatewayState = typed::decode(planned)?;
+        req: UpdateRequest<'_>,
+        resp: &mut ApplyResponse,
+    ) -> Result<(), Diagnostics> {
+        let p: GatewayState = typed::decode(req.prior)?;
+        let mut s: GatewayState = typed::decode(req.planned)?;
         s.gw.id = p.gw.id;
         s.gw.asn = s.gw.asn.or(p.gw.asn);
         s.gw.public_ips = p.gw.public_ips;
         s.gw.bgp_peering_addresses = p.gw.bgp_peering_addresses;
-        Ok(encode(&s)?)
+        resp.state = encode(&s)?;
+        Ok(())
     }
 
-    async fn import(
+    async fn delete(
         &self,
         ctx: &Ctx<ProviderConfig>,
-        id: &str,
-    ) -> Result<(Value, Vec<u8>), Diagnostics> {
-        let gw = import_site(ctx, id).await?;
-        let state = GatewayState {
-            gw,
-            missing: Some(Vec::new()),
-            timeouts: None,
-        };
-        Ok((encode(&state)?, Vec::new()))
-    }
-
-    async fn delete(&self, ctx: &Ctx<ProviderConfig>, state: &Value) -> Result<(), Diagnostics> {
-        let s: GatewayState = typed::decode(state)?;
+        req: DeleteRequest<'_>,
+    ) -> Result<(), Diagnostics> {
+        let s: GatewayState = typed::decode(req.state)?;
         let timeout = Timeouts::delete_or(&s.timeouts, DELETE_DEFAULT);
         match s.gw.site_cloud() {
             Some(Cloud::Aws) => aws_site::delete_gateway(ctx, &s.gw, timeout).await,
             Some(Cloud::Gcp) => gcp_site::delete_gateway(ctx, &s.gw, timeout).await,
             Some(Cloud::Azure) => azure_site::delete_gateway(ctx, &s.gw, timeout).await,
             None => Ok(()),
+        }
+    }
+
+    fn abilities(&self) -> Abilities<'_, ProviderConfig> {
+        Abilities {
+            modify_plan: Some(self),
+            import: Some(self),
+            identity: Some(self),
+            ..Default::default()
+        }
+    }
+}
+
+#[async_trait]
+impl ModifyPlan<ProviderConfig> for VpnGateway {
+    async fn modify_plan(
+        &self,
+        _ctx: &Ctx<ProviderConfig>,
+        req: PlanRequest<'_>,
+        resp: &mut PlanResponse,
+    ) {
+        let Ok(g) = typed::decode::<Gateway>(req.config) else {
+            return;
+        };
+        if let Some(cloud) = g.site_cloud() {
+            resp.planned
+                .set_attr("cloud", Value::string(cloud.as_str()));
+        }
+        let asn = g.configured_asn().map(Value::int);
+        let no_pieces_missing = Value::List(Vec::new());
+        let Some(prior) = req.prior else {
+            resp.planned.set_attr("asn", asn.unwrap_or(Value::Unknown));
+            resp.planned.set_attr("missing", no_pieces_missing);
+            return;
+        };
+        let Ok(before) = typed::decode::<GatewayState>(prior) else {
+            return;
+        };
+        // A site partly gone is re-made whole: its remaining pieces are deleted and the site
+        // created again (repairing in place could change its addresses under its connections).
+        if before.missing.as_ref().is_some_and(|m| !m.is_empty()) {
+            resp.requires_replace.push(Path::root().attr("missing"));
+        }
+        resp.planned.set_attr("missing", no_pieces_missing);
+        // Any change to the site means another gateway; spelling a default out (or leaving it
+        // out after an import) does not.
+        if !same_site(req.config, prior) {
+            for block in ["aws", "gcp", "azure"] {
+                if req.config.get(block) != prior.get(block) {
+                    resp.requires_replace.push(Path::root().attr(block));
+                }
+            }
+        }
+        let kept = before.gw.asn.map_or(Value::Unknown, Value::int);
+        resp.planned.set_attr("asn", asn.unwrap_or(kept));
+    }
+}
+
+#[async_trait]
+impl Import<ProviderConfig> for VpnGateway {
+    async fn import(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        req: ImportRequest<'_>,
+        resp: &mut ImportResponse,
+    ) -> Result<(), Diagnostics> {
+        let gw = import_site(ctx, req.id).await?;
+        let state = GatewayState {
+            gw,
+            missing: Some(Vec::new()),
+            timeouts: None,
+        };
+        resp.state = encode(&state)?;
+        Ok(())
+    }
+}
+
+/// The id `terraform import multicloud_vpn_gateway` takes for an existing gateway (and a
+/// connection's import id names its gateways by); `None` before the gateway has its id.
+pub(super) fn import_id_of(gw: &Gateway) -> Option<String> {
+    GatewayIdentity::of(gw)?.import_id().ok()
+}
+
+/// `{ cloud, region, id }`: the cloud's own id of the gateway (`vgw-…`/`tgw-…` with its AWS
+/// region, GCP's `projects/…/vpnGateways/NAME`, Azure's resource id).
+#[derive(Deserialize)]
+struct GatewayIdentity {
+    cloud: Option<String>,
+    region: Option<String>,
+    id: Option<String>,
+}
+
+impl Identity for VpnGateway {
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![
+            IdentityAttribute::required("cloud", Type::String, "`aws`, `gcp` or `azure`."),
+            IdentityAttribute::optional(
+                "region",
+                Type::String,
+                "The AWS region (AWS gateways only: their ids are regional).",
+            ),
+            IdentityAttribute::required(
+                "id",
+                Type::String,
+                "The cloud's id: `vgw-…` or `tgw-…`, `projects/P/regions/R/vpnGateways/NAME`, or the Azure resource id.",
+            ),
+        ])
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let s: GatewayState = typed::decode(state).ok()?;
+        let i = GatewayIdentity::of(&s.gw)?;
+        Some(Value::object([
+            ("cloud", Value::string(i.cloud?)),
+            ("region", i.region.map_or(Value::Null, Value::string)),
+            ("id", Value::string(i.id?)),
+        ]))
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        typed::decode::<GatewayIdentity>(identity)?.import_id()
+    }
+}
+
+impl GatewayIdentity {
+    fn of(gw: &Gateway) -> Option<GatewayIdentity> {
+        let cloud = gw.site_cloud()?;
+        let region = match cloud {
+            Cloud::Aws => gw.aws.as_ref().and_then(|a| a.region.clone()),
+            _ => None,
+        };
+        Some(GatewayIdentity {
+            cloud: Some(cloud.as_str().to_string()),
+            region,
+            id: Some(gw.id.clone()?),
+        })
+    }
+
+    fn import_id(self) -> Result<String, Diagnostics> {
+        let i = self;
+        let missing = |name: &str, why: &str| {
+            Diagnostics::from(Diagnostic::error(
+                "Missing identity attribute",
+                format!("identity.{name} is required {why}."),
+            ))
+        };
+        let id =
+            i.id.ok_or_else(|| missing("id", "to import a multicloud_vpn_gateway"))?;
+        match i.cloud.as_deref() {
+            Some("aws") => {
+                let region = i
+                    .region
+                    .ok_or_else(|| missing("region", "for an AWS gateway"))?;
+                Ok(format!("aws/{region}/{id}"))
+            }
+            Some("gcp" | "azure") => Ok(id),
+            other => Err(Diagnostic::error(
+                "Invalid identity",
+                format!(
+                    "identity.cloud must be \"aws\", \"gcp\" or \"azure\"; got {}.",
+                    other.map_or("null".to_string(), |c| format!("\"{c}\""))
+                ),
+            )
+            .into()),
         }
     }
 }

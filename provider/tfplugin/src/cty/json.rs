@@ -36,6 +36,16 @@ pub fn from_json_lenient(j: &Json, ty: &Type) -> Result<Value, CtyError> {
     decode(j, ty, &Path::root(), Mode::DropUnknownAttributes, 0)
 }
 
+/// The JSON string that stands for an unknown value in [`from_json_with_unknowns`]. JSON has no
+/// unknown; the typed model (serde) writes this marker for `Field::Unknown`. The NUL bytes keep it
+/// apart from any string a configuration could reasonably hold.
+pub const UNKNOWN_MARKER: &str = "\u{0}cty:unknown\u{0}";
+
+/// Like [`from_json`], but [`UNKNOWN_MARKER`] decodes as an unknown value of any type.
+pub fn from_json_with_unknowns(j: &Json, ty: &Type) -> Result<Value, CtyError> {
+    decode(j, ty, &Path::root(), Mode::StrictWithUnknowns, 0)
+}
+
 // ---------------------------------------------------------------- encoding
 
 fn unknown(path: &Path, ty: &Type) -> CtyError {
@@ -172,6 +182,8 @@ fn number_to_json(n: &Number, path: &Path) -> Result<Json, CtyError> {
 enum Mode {
     Strict,
     DropUnknownAttributes,
+    /// Strict, and the unknown marker is an unknown value.
+    StrictWithUnknowns,
 }
 
 fn json_kind(j: &Json) -> &'static str {
@@ -195,6 +207,9 @@ fn wrong(path: &Path, expected: impl std::fmt::Display, j: &Json) -> CtyError {
 
 fn decode(j: &Json, ty: &Type, path: &Path, mode: Mode, depth: usize) -> Result<Value, CtyError> {
     check_depth(depth, path)?;
+    if mode == Mode::StrictWithUnknowns && j.as_str() == Some(UNKNOWN_MARKER) {
+        return Ok(Value::Unknown);
+    }
     match (ty, j) {
         (_, Json::Null) => Ok(Value::Null),
         (Type::Dynamic, _) => decode_dynamic(j, path, mode, depth),
@@ -306,7 +321,7 @@ fn decode_object(
     mode: Mode,
     depth: usize,
 ) -> Result<Value, CtyError> {
-    if mode == Mode::Strict
+    if mode != Mode::DropUnknownAttributes
         && let Some(extra) = obj.keys().find(|k| !ot.attrs.contains_key(*k))
     {
         return Err(CtyError::UnexpectedAttribute {

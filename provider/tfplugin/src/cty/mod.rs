@@ -22,7 +22,7 @@ mod value;
 mod proptests;
 
 pub use error::CtyError;
-pub use json::{from_json, from_json_lenient, to_json};
+pub use json::{UNKNOWN_MARKER, from_json, from_json_lenient, from_json_with_unknowns, to_json};
 pub use msgpack::{from_msgpack, to_msgpack};
 pub use number::Number;
 pub use path::{Path, PathStep};

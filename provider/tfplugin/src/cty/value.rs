@@ -12,8 +12,9 @@ use super::types::{ObjectType, Type};
 /// `Dynamic` carries a value together with its concrete type; it appears
 /// where the schema says `dynamic`. The accessors (`is_null`, `as_str`,
 /// `get`, ...) look through `Dynamic` wrappers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum Value {
+    #[default]
     Null,
     Unknown,
     Bool(bool),

@@ -4,7 +4,10 @@
 pub mod handshake;
 mod listener;
 mod plugin_services;
-mod provider_service;
+mod rpc;
+mod service;
+#[cfg(test)]
+mod tests;
 pub mod tls;
 
 use std::io::Write;
@@ -16,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::framework::Provider;
 use crate::proto::{health, plugin, tfplugin6};
 use handshake::{LaunchError, ListenAddr};
-pub use provider_service::ProviderService;
+pub use service::ProviderService;
 
 /// Terraform and terraform-plugin-go accept 256 MiB messages; tonic's default is 4 MiB.
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
