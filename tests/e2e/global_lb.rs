@@ -12,16 +12,16 @@ use crate::moto::Moto;
 use multicloud_provider::clients::cloudflare::Cloudflare;
 use multicloud_provider::clients::route53::{ChangeAction, RecordChange, Route53, Routing};
 
-const ZONE: &str = "example.com";
-const HOST: &str = "app.example.com";
+pub(crate) const ZONE: &str = "example.com";
+pub(crate) const HOST: &str = "app.example.com";
 
-enum Dns<'a> {
+pub(crate) enum Dns<'a> {
     Route53 { moto: &'a Moto, zone_id: String },
     Cloudflare(&'a CloudflareEmulator),
 }
 
 impl Dns<'_> {
-    fn provider(&self) -> String {
+    pub(crate) fn provider(&self) -> String {
         match self {
             Dns::Route53 { moto, .. } => format!(
                 "provider \"multicloud\" {{\n  aws {{\n    region     = \"us-east-1\"\n    endpoint   = \"{}\"\n    access_key = \"testing\"\n    secret_key = \"testing\"\n  }}\n}}\n",
@@ -77,7 +77,7 @@ fn backends(policy: &str, count: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-fn config(dns: &Dns, policy: &str, count: usize, extra: &str) -> String {
+pub(crate) fn config(dns: &Dns, policy: &str, count: usize, extra: &str) -> String {
     let lines: String = backends(policy, count)
         .iter()
         .map(|(n, b)| format!("    {n} = {b}\n"))

@@ -286,6 +286,15 @@ impl Workdir {
             .clone()
     }
 
+    /// The resource identity Terraform 1.12+ stores beside one resource's state.
+    pub fn identity_of(&self, address: &str) -> serde_json::Value {
+        self.resources()
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} not in state"))["identity"]
+            .clone()
+    }
+
     /// Resources in state (root module), as `show -json` lists them.
     pub fn resources(&self) -> Vec<serde_json::Value> {
         let s = self.state_json();

@@ -14,6 +14,7 @@ mod gcp_emulator;
 mod global_lb;
 mod grpc;
 mod handshake;
+mod identity;
 mod install;
 mod mesh_trust;
 mod moto;
