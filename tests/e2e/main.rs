@@ -21,3 +21,4 @@ mod moto;
 mod provider_config;
 mod psk;
 mod vpn;
+mod write_only;

@@ -11,7 +11,7 @@ use crate::both_versions;
 use crate::harness::{Install, REQUIRED_PROVIDERS, Tf, Workdir};
 
 /// ECDSA keeps the suite fast; RSA is covered by the PKI unit tests.
-fn config(root: &str, clusters: &[(&str, u32)], extra: &str) -> String {
+pub(crate) fn config(root: &str, clusters: &[(&str, u32)], extra: &str) -> String {
     let clusters: String = clusters
         .iter()
         .map(|(n, days)| format!("    {n} = {{ network = \"net-{n}\", key_algorithm = \"ECDSA_P256\", validity_days = {days} }}\n"))
@@ -23,11 +23,11 @@ fn config(root: &str, clusters: &[(&str, u32)], extra: &str) -> String {
 
 const THREE: &[(&str, u32)] = &[("eks", 90), ("gke", 90), ("aks", 90)];
 
-fn mesh(w: &Workdir) -> J {
+pub(crate) fn mesh(w: &Workdir) -> J {
     w.state_of("multicloud_mesh_trust.mesh")
 }
 
-fn openssl(args: &[&str], dir: &std::path::Path) -> (bool, String) {
+pub(crate) fn openssl(args: &[&str], dir: &std::path::Path) -> (bool, String) {
     let out = Command::new("openssl")
         .args(args)
         .current_dir(dir)
@@ -44,7 +44,7 @@ fn openssl(args: &[&str], dir: &std::path::Path) -> (bool, String) {
 }
 
 /// Every cluster's files verify as Istio will use them.
-fn verify_all(w: &Workdir, m: &J) {
+pub(crate) fn verify_all(w: &Workdir, m: &J) {
     verify_all_at(w, m, None)
 }
 
@@ -115,7 +115,7 @@ fn verify_all_at(w: &Workdir, m: &J, at: Option<i64>) {
     }
 }
 
-fn serials(m: &J) -> BTreeMap<String, String> {
+pub(crate) fn serials(m: &J) -> BTreeMap<String, String> {
     m["issued"]
         .as_object()
         .unwrap()
@@ -296,8 +296,8 @@ fn root_rotation(tf: Tf) {
 }
 both_versions!(root_rotation);
 
-fn bring_your_own_root(tf: Tf) {
-    let w = Workdir::new(tf, Install::Mirror, "");
+/// A self-signed P-256 root in `byo-cert.pem` / `byo-key.pem` of the work directory.
+pub(crate) fn make_root(w: &Workdir) {
     let (ok, out) = openssl(
         &[
             "req",
@@ -323,6 +323,11 @@ fn bring_your_own_root(tf: Tf) {
         w.path(),
     );
     assert!(ok, "{out}");
+}
+
+fn bring_your_own_root(tf: Tf) {
+    let w = Workdir::new(tf, Install::Mirror, "");
+    make_root(&w);
     let root = "    cert_pem = file(\"byo-cert.pem\")\n    key_pem  = file(\"byo-key.pem\")";
     w.write("main.tf", &config(root, &[("eks", 90)], ""));
     w.init();

@@ -66,13 +66,43 @@ fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
     }
 }
 
+/// Write-only attributes, wherever they are nested, are planned null: Terraform keeps their
+/// values out of plan and state and hands them to the provider only in the configuration.
 fn null_write_only(block: &Block, planned: &mut Value) {
     for a in &block.attributes {
-        if a.write_only
-            && let Some(slot) = planned.get_mut(&a.name)
-        {
+        let Some(slot) = planned.get_mut(&a.name) else {
+            continue;
+        };
+        if a.write_only {
             *slot = Value::Null;
+        } else if let Some((nesting, attrs)) = a.nested_attributes() {
+            let nested = Block {
+                attributes: attrs.to_vec(),
+                ..Block::default()
+            };
+            for p in elements_mut(nesting_of(nesting), slot) {
+                null_write_only(&nested, p);
+            }
         }
+    }
+    for b in &block.blocks {
+        if let Some(slot) = planned.get_mut(&b.type_name) {
+            for p in elements_mut(b.nesting, slot) {
+                null_write_only(&b.block, p);
+            }
+        }
+    }
+}
+
+/// Every element of a nested collection (the object itself for single nesting).
+fn elements_mut(nesting: BlockNesting, v: &mut Value) -> Vec<&mut Value> {
+    match (nesting, v) {
+        (BlockNesting::Single | BlockNesting::Group, p @ Value::Object(_)) => vec![p],
+        (BlockNesting::List | BlockNesting::Set, Value::List(items) | Value::Set(items)) => {
+            items.iter_mut().collect()
+        }
+        (BlockNesting::Map, Value::Map(items)) => items.values_mut().collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -364,6 +394,33 @@ mod tests {
             "write-only must be planned null"
         );
         assert!(replace.is_empty());
+    }
+
+    #[test]
+    fn write_only_members_of_nested_blocks_are_planned_null() {
+        use crate::schema::{BlockNesting, NestedBlock};
+        let b = Block::new("t").block(NestedBlock::new(
+            "root",
+            BlockNesting::Single,
+            Block::new("r")
+                .attr(Attribute::new("cert", Type::String).optional())
+                .attr(
+                    Attribute::new("key_wo", Type::String)
+                        .optional()
+                        .write_only(),
+                ),
+        ));
+        let ty = b.value_type();
+        let config = Value::object([(
+            "root",
+            Value::object([("cert", Value::string("c")), ("key_wo", Value::string("k"))]),
+        )])
+        .conform(&ty);
+        let (planned, _) = plan_resource(&b, &config, None, &config, &mut Diagnostics::new());
+        let root = planned.get("root").unwrap();
+        assert_eq!(root.get("cert"), Some(&Value::string("c")));
+        assert_eq!(root.get("key_wo"), Some(&Value::Null));
+        assert!(crate::consistency::check_plan(&b, &config, &planned).is_empty());
     }
 
     #[test]

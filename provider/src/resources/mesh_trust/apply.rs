@@ -12,15 +12,18 @@ use super::planning::{ACTIVE, INCOMING, bundle, ensure_newline};
 use super::{Config, clock, format_time};
 use crate::ProviderConfig;
 
+/// `byo_key` is the key of a bring-your-own root, from the configuration (a write-only key is
+/// null in `planned`).
 pub async fn run(
     ctx: &Ctx<ProviderConfig>,
     prior: Option<State>,
     planned: Value,
+    byo_key: Option<String>,
 ) -> Result<Value, Diagnostics> {
     // Key generation (RSA 4096 in particular) is CPU work: keep it off the async workers, and
     // honour Terraform's stop request between clusters.
     let cancel = ctx.cancel.clone();
-    tokio::task::spawn_blocking(move || build(prior.as_ref(), planned, &cancel))
+    tokio::task::spawn_blocking(move || build(prior.as_ref(), planned, byo_key, &cancel))
         .await
         .map_err(|_| {
             Diagnostics::from(Diagnostic::error(
@@ -45,9 +48,13 @@ fn decoded<T: serde::de::DeserializeOwned>(v: Option<&Value>) -> Result<Option<T
     }
 }
 
-fn new_root(config: &Config, now: time::OffsetDateTime) -> Result<(CaMaterial, bool), Diagnostics> {
+fn new_root(
+    config: &Config,
+    byo_key: Option<&str>,
+    now: time::OffsetDateTime,
+) -> Result<(CaMaterial, bool), Diagnostics> {
     let root = config.root();
-    if let (Some(cert), Some(key)) = (&root.cert_pem, &root.key_pem) {
+    if let (Some(cert), Some(key)) = (&root.cert_pem, byo_key) {
         return Ok((
             pki::load_root(cert, key).map_err(|e| pki_error("use the given root", e))?,
             false,
@@ -91,6 +98,7 @@ fn entry(material: &CaMaterial, role: &str) -> Result<RootEntry, Diagnostics> {
 fn build(
     prior: Option<&State>,
     planned: Value,
+    byo_key: Option<String>,
     cancel: &CancellationToken,
 ) -> Result<Value, Diagnostics> {
     let config: Config = typed::decode(&planned)?;
@@ -101,7 +109,7 @@ fn build(
     let roots: Vec<RootEntry> = match decoded(planned.get("roots"))? {
         Some(r) => r,
         None => {
-            let (material, generated) = new_root(&config, now)?;
+            let (material, generated) = new_root(&config, byo_key.as_deref(), now)?;
             let fresh = entry(&material, if prior.is_some() { INCOMING } else { ACTIVE })?;
             if generated {
                 root_keys.insert(fresh.fingerprint.clone(), material.key_pem.clone());
@@ -120,7 +128,6 @@ fn build(
         .iter()
         .find(|r| r.role == ACTIVE)
         .ok_or_else(|| Diagnostics::from(Diagnostic::error("Internal error", "no active root")))?;
-    let byo_key = config.root().key_pem;
     let signer = CaMaterial {
         cert_pem: active.cert_pem.clone(),
         key_pem: root_keys
@@ -130,7 +137,7 @@ fn build(
             .ok_or_else(|| {
                 Diagnostics::from(Diagnostic::error(
                     "Root key missing",
-                    "The active root was supplied by you (root.cert_pem) but root.key_pem is not set: it is needed to sign intermediates.",
+                    "The active root was supplied by you (root.cert_pem) but neither root.key_pem nor root.key_pem_wo is set: its key is needed to sign intermediates.",
                 ))
             })?,
     };

@@ -86,21 +86,40 @@ pub fn desired_root_spec(config: &Config) -> Result<String, Diagnostics> {
     ))
 }
 
+/// The bring-your-own root key from the configuration: a write-only key exists nowhere else.
+fn byo_key(config: &Value) -> Result<Option<String>, Diagnostics> {
+    Ok(typed::decode::<Config>(config)?.root().byo_key())
+}
+
 fn validate_config(c: &Config, d: &mut Diagnostics) {
     let root = c.root();
     let root_path = Path::root().attr("root");
-    match (&root.cert_pem, &root.key_pem) {
+    if root.key_pem.is_some() && root.key_pem_wo.is_some() {
+        d.error_at(
+            root_path.attr("key_pem_wo"),
+            "Root key given twice",
+            "Set one of root.key_pem (stored in state) and root.key_pem_wo (write-only), not both.",
+        );
+    }
+    match (&root.cert_pem, root.byo_key()) {
         (Some(_), None) => d.error_at(
             root_path.attr("key_pem"),
             "Missing root key",
-            "A bring-your-own root needs both cert_pem and key_pem: the key signs the intermediates.",
+            "A bring-your-own root needs both cert_pem and key_pem (or key_pem_wo on Terraform 1.11+): the key signs the intermediates.",
         ),
         (None, Some(_)) => d.error_at(
             root_path.attr("cert_pem"),
             "Missing root certificate",
-            "A bring-your-own root needs both cert_pem and key_pem.",
+            "A bring-your-own root needs both cert_pem and its key (key_pem or key_pem_wo).",
         ),
         _ => {}
+    }
+    if root.key_pem_wo_version.is_some() && root.key_pem_wo.is_none() {
+        d.error_at(
+            root_path.attr("key_pem_wo_version"),
+            "Version without a write-only key",
+            "root.key_pem_wo_version says when root.key_pem_wo changed; set key_pem_wo too, or remove the version.",
+        );
     }
     let root_days = root.validity_days.unwrap_or(model::DEFAULT_ROOT_DAYS);
     let renew = c
@@ -160,7 +179,8 @@ impl Resource<ProviderConfig> for MeshTrust {
         req: CreateRequest<'_>,
         resp: &mut ApplyResponse,
     ) -> Result<(), Diagnostics> {
-        resp.state = apply::run(ctx, None, req.planned.clone()).await?;
+        let byo_key = byo_key(req.config)?;
+        resp.state = apply::run(ctx, None, req.planned.clone(), byo_key).await?;
         Ok(())
     }
 
@@ -181,7 +201,8 @@ impl Resource<ProviderConfig> for MeshTrust {
         resp: &mut ApplyResponse,
     ) -> Result<(), Diagnostics> {
         let prior: State = typed::decode(req.prior)?;
-        resp.state = apply::run(ctx, Some(prior), req.planned.clone()).await?;
+        let byo_key = byo_key(req.config)?;
+        resp.state = apply::run(ctx, Some(prior), req.planned.clone(), byo_key).await?;
         Ok(())
     }
 

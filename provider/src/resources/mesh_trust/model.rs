@@ -25,6 +25,16 @@ pub struct RootConfig {
     pub validity_days: Option<i64>,
     pub cert_pem: Option<String>,
     pub key_pem: Option<String>,
+    /// Write-only: never in plan or state, so it is only ever known from the configuration.
+    pub key_pem_wo: Option<String>,
+    pub key_pem_wo_version: Option<i64>,
+}
+
+impl RootConfig {
+    /// The key of a bring-your-own root, however it was given.
+    pub fn byo_key(&self) -> Option<String> {
+        self.key_pem_wo.clone().or_else(|| self.key_pem.clone())
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -146,7 +156,19 @@ pub fn schema() -> Schema {
         Attribute::new("key_pem", Type::String)
             .optional()
             .sensitive()
-            .describe("Bring your own root: its private key (PEM: PKCS#8, PKCS#1 or SEC1). Stored in state, as every CA key must be to sign renewals."),
+            .describe("Bring your own root: its private key (PEM: PKCS#8, PKCS#1 or SEC1). Stored in state, as every CA key must be to sign renewals. On Terraform 1.11+ prefer `key_pem_wo`."),
+    )
+    .attr(
+        Attribute::new("key_pem_wo", Type::String)
+            .optional()
+            .sensitive()
+            .write_only()
+            .describe("Bring your own root: its private key, write-only (Terraform 1.11+): never stored in plan or state. Give it on every apply (e.g. from an ephemeral resource or a file): renewals and new clusters are signed with it."),
+    )
+    .attr(
+        Attribute::new("key_pem_wo_version", Type::Number)
+            .optional()
+            .describe("Change it to re-apply `key_pem_wo`: every intermediate is re-issued with the key given. Terraform cannot compare write-only values, so this number is how it learns the key changed."),
     );
     let cluster = vec![
         Attribute::new("network", Type::String).optional().describe(

@@ -120,10 +120,18 @@ pub fn plan_update(prior: &State, config: &Config) -> Result<Planned, Diagnostic
     }
     let new_bundle = bundle(&roots);
     let bundle_changed = prior.trust_bundle_pem.as_deref() != Some(new_bundle.as_str());
+    // A new key_pem_wo_version re-applies the write-only root key: everything is signed again.
+    let key_reapplied = config.root().key_pem_wo_version
+        != prior.root.as_ref().and_then(|r| r.key_pem_wo_version)
+        && config.root().key_pem_wo_version.is_some();
     check_lifetimes(active, &clusters, now)?;
     for (name, c) in &clusters {
         let (entry, secret) = match prior_issued.get(name) {
-            Some(i) if i.spec == c.spec() && !due(&i.not_after, renew_before, now) => {
+            Some(i)
+                if i.spec == c.spec()
+                    && !due(&i.not_after, renew_before, now)
+                    && !key_reapplied =>
+            {
                 if bundle_changed {
                     (Entry::Rebundle(i.clone(), Some(new_bundle.clone())), None)
                 } else {
