@@ -9,7 +9,7 @@ pub mod resources;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::framework::ConfigureRequest;
+use tfplugin::framework::{ConfigureRequest, EphemeralResource};
 use tfplugin::{DataSource, Diagnostics, Resource, Schema};
 
 pub use config::ProviderConfig;
@@ -40,6 +40,10 @@ impl tfplugin::Provider for MulticloudProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderConfig>>> {
         resources::all_data_sources()
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<ProviderConfig>>> {
+        resources::all_ephemeral_resources()
     }
 
     fn functions(&self) -> Vec<Arc<dyn tfplugin::function::Function>> {

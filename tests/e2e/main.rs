@@ -8,6 +8,7 @@ mod cidr_plan;
 mod cloudflare_emulator;
 mod debug_mode;
 mod emulator;
+mod ephemeral;
 mod examples;
 mod gcp_client;
 mod gcp_emulator;

@@ -1,6 +1,7 @@
 //! Every resource and data source the provider offers, one module each.
 
 pub mod cidr_plan;
+pub mod ephemeral;
 pub mod global_lb;
 pub mod mesh_trust;
 pub mod psk;
@@ -8,6 +9,7 @@ pub mod vpn;
 
 use std::sync::Arc;
 
+use tfplugin::framework::EphemeralResource;
 use tfplugin::{DataSource, Resource};
 
 use crate::ProviderConfig;
@@ -20,6 +22,10 @@ pub fn all_resources() -> Vec<Arc<dyn Resource<ProviderConfig>>> {
         Arc::new(vpn::gateway::VpnGateway),
         Arc::new(vpn::connection::VpnConnection),
     ]
+}
+
+pub fn all_ephemeral_resources() -> Vec<Arc<dyn EphemeralResource<ProviderConfig>>> {
+    vec![Arc::new(ephemeral::psk::EphemeralPsk)]
 }
 
 pub fn all_functions() -> Vec<Arc<dyn tfplugin::function::Function>> {
@@ -45,6 +51,13 @@ mod tests {
                 tfplugin::schema::check(&r.schema().block)
                     .into_iter()
                     .map(|e| format!("{}: {e}", r.name())),
+            );
+        }
+        for e in all_ephemeral_resources() {
+            problems.extend(
+                tfplugin::schema::check(&e.schema().block)
+                    .into_iter()
+                    .map(|p| format!("ephemeral {}: {p}", e.name())),
             );
         }
         for d in all_data_sources() {
