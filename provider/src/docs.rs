@@ -53,6 +53,27 @@ pub fn pages(root: &Path) -> Vec<(String, String)> {
         );
         out.push((format!("docs/ephemeral-resources/{short}.md"), text));
     }
+    for l in p.list_resources() {
+        let short = l.name().trim_start_matches("multicloud_");
+        let mut text = page(
+            &format!("List resource: {}", l.name()),
+            &l.schema(),
+            None,
+            root,
+            &format!("list-{}", short.replace('_', "-")),
+        );
+        text.insert_str(
+            text.find("\n\n").map_or(0, |i| i + 2),
+            &format!(
+                "Requires Terraform 1.14 or later (`terraform query`). Put a `list` block in a `*.tfquery.hcl` file; \
+                 `terraform query` prints what exists, each with the identity `resource \"{name}\"` imports by, and \
+                 `terraform query -generate-config-out=generated.tf` writes a resource and an `import` block for each, \
+                 ready to `terraform apply`:\n\n```hcl\nlist \"{name}\" \"found\" {{\n  provider = multicloud\n  config {{\n    # the arguments below\n  }}\n}}\n```\n\n",
+                name = l.name()
+            ),
+        );
+        out.push((format!("docs/list-resources/{short}.md"), text));
+    }
     for f in p.functions() {
         out.push((
             format!("docs/functions/{}.md", f.name()),

@@ -9,7 +9,7 @@ pub mod resources;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::framework::{ConfigureRequest, EphemeralResource};
+use tfplugin::framework::{ConfigureRequest, EphemeralResource, ListResource};
 use tfplugin::{DataSource, Diagnostics, Resource, Schema};
 
 pub use config::ProviderConfig;
@@ -44,6 +44,10 @@ impl tfplugin::Provider for MulticloudProvider {
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<ProviderConfig>>> {
         resources::all_ephemeral_resources()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
+        resources::all_list_resources()
     }
 
     fn functions(&self) -> Vec<Arc<dyn tfplugin::function::Function>> {

@@ -21,5 +21,6 @@ mod mesh_trust;
 mod moto;
 mod provider_config;
 mod psk;
+mod query;
 mod vpn;
 mod write_only;

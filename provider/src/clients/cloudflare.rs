@@ -563,12 +563,11 @@ impl Cloudflare {
         }
     }
 
-    /// The load balancer for `hostname` in the zone (case-insensitive, trailing dot ignored).
-    pub async fn find_load_balancer(
+    /// Every load balancer of the zone: (id, hostname without trailing dot, model).
+    pub async fn list_load_balancers(
         &self,
         zone_id: &str,
-        hostname: &str,
-    ) -> Result<Option<(String, LoadBalancer)>, CloudflareError> {
+    ) -> Result<Vec<(String, String, LoadBalancer)>, CloudflareError> {
         let path = format!("/zones/{}/load_balancers", check_id(zone_id)?);
         let list = self
             .call(
@@ -580,14 +579,29 @@ impl Cloudflare {
                 Replay::Safe,
             )
             .await?;
-        let wanted = normalise_host(hostname);
-        for wire in decode::<Vec<LoadBalancerWire>>(list)? {
-            if wire.name.as_deref().map(normalise_host) == Some(wanted.clone()) {
+        decode::<Vec<LoadBalancerWire>>(list)?
+            .into_iter()
+            .map(|wire| {
                 let id = wire.id.clone().ok_or_else(|| missing("load balancer id"))?;
-                return Ok(Some((id, wire.into_model()?)));
-            }
-        }
-        Ok(None)
+                let name = normalise_host(wire.name.as_deref().unwrap_or_default());
+                Ok((id, name, wire.into_model()?))
+            })
+            .collect()
+    }
+
+    /// The load balancer for `hostname` in the zone (case-insensitive, trailing dot ignored).
+    pub async fn find_load_balancer(
+        &self,
+        zone_id: &str,
+        hostname: &str,
+    ) -> Result<Option<(String, LoadBalancer)>, CloudflareError> {
+        let wanted = normalise_host(hostname);
+        Ok(self
+            .list_load_balancers(zone_id)
+            .await?
+            .into_iter()
+            .find(|(_, name, _)| *name == wanted)
+            .map(|(id, _, lb)| (id, lb)))
     }
 
     pub async fn update_load_balancer(

@@ -442,6 +442,52 @@ impl Route53 {
         .await
     }
 
+    /// The names (normal form) of every record set in the zone that has a set identifier: the
+    /// routed records a global load balancer is made of. Follows pagination.
+    pub async fn list_routed_names(&self, zone_id: &str) -> Result<Vec<String>, Route53Error> {
+        let span = tracing::info_span!("route53", operation = "ListResourceRecordSets", zone_id);
+        async {
+            let mut names: Vec<String> = Vec::new();
+            let mut start: Option<(String, Option<RrType>, Option<String>)> = None;
+            for _ in 0..MAX_PAGES {
+                let mut call = self
+                    .client
+                    .list_resource_record_sets()
+                    .hosted_zone_id(zone_id)
+                    .max_items(self.page_size);
+                if let Some((name, ty, id)) = &start {
+                    call = call
+                        .start_record_name(name)
+                        .set_start_record_type(ty.clone())
+                        .set_start_record_identifier(id.clone());
+                }
+                let resp = call.send().await.map_err(sdk_error)?;
+                for rr in resp.resource_record_sets() {
+                    let name = normalize_name(rr.name());
+                    if rr.set_identifier().is_some() && !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                let next = resp.next_record_name().map(|n| {
+                    (
+                        n.to_string(),
+                        resp.next_record_type().cloned(),
+                        resp.next_record_identifier().map(str::to_owned),
+                    )
+                });
+                match next {
+                    Some(n) if resp.is_truncated() && Some(&n) != start.as_ref() => start = Some(n),
+                    _ => return Ok(names),
+                }
+            }
+            Err(Route53Error::Other(format!(
+                "more than {MAX_PAGES} pages of record sets in zone {zone_id}"
+            )))
+        }
+        .instrument(span)
+        .await
+    }
+
     /// One atomic ChangeBatch; returns the change id (without the `/change/` prefix).
     pub async fn change_records(
         &self,

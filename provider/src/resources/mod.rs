@@ -9,7 +9,7 @@ pub mod vpn;
 
 use std::sync::Arc;
 
-use tfplugin::framework::EphemeralResource;
+use tfplugin::framework::{EphemeralResource, ListResource};
 use tfplugin::{DataSource, Resource};
 
 use crate::ProviderConfig;
@@ -26,6 +26,10 @@ pub fn all_resources() -> Vec<Arc<dyn Resource<ProviderConfig>>> {
 
 pub fn all_ephemeral_resources() -> Vec<Arc<dyn EphemeralResource<ProviderConfig>>> {
     vec![Arc::new(ephemeral::psk::EphemeralPsk)]
+}
+
+pub fn all_list_resources() -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
+    vec![Arc::new(global_lb::list::GlobalLbList)]
 }
 
 pub fn all_functions() -> Vec<Arc<dyn tfplugin::function::Function>> {
@@ -58,6 +62,13 @@ mod tests {
                 tfplugin::schema::check(&e.schema().block)
                     .into_iter()
                     .map(|p| format!("ephemeral {}: {p}", e.name())),
+            );
+        }
+        for l in all_list_resources() {
+            problems.extend(
+                tfplugin::schema::check(&l.schema().block)
+                    .into_iter()
+                    .map(|p| format!("list {}: {p}", l.name())),
             );
         }
         for d in all_data_sources() {

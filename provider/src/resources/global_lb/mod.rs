@@ -5,6 +5,7 @@
 
 mod desired;
 pub mod failover;
+pub mod list;
 mod model;
 mod on_cloudflare;
 mod on_route53;
@@ -297,12 +298,11 @@ impl Import<ProviderConfig> for GlobalLb {
     ) -> Result<(), Diagnostics> {
         let id = req.id;
         let parts: Vec<&str> = id.splitn(3, ':').collect();
-        let state = match parts.as_slice() {
-            ["route53", zone, host] if !zone.is_empty() && !host.is_empty() => {
-                on_route53::import(ctx, zone, host).await?
-            }
-            ["cloudflare", zone, host] if !zone.is_empty() && !host.is_empty() => {
-                on_cloudflare::import(ctx, zone, host).await?
+        let (backend, zone, host) = match parts.as_slice() {
+            [backend @ ("route53" | "cloudflare"), zone, host]
+                if !zone.is_empty() && !host.is_empty() =>
+            {
+                (*backend, *zone, *host)
             }
             _ => {
                 return Err(Diagnostic::error(
@@ -312,16 +312,32 @@ impl Import<ProviderConfig> for GlobalLb {
                 .into());
             }
         };
-        let mut v = typed::encode(&state, &model::value_type())?;
-        if let Ok(e) = validate::effective(&state) {
-            v.set_attr(
-                "estimated_failover_seconds",
-                Value::int(failover::estimate(e.backend, e.knobs)),
-            );
-        }
-        resp.state = v;
+        resp.state = existing(ctx, backend, zone, host).await?;
         Ok(())
     }
+}
+
+/// The state of an existing load balancer as the DNS service describes it (what an import and a
+/// list with full objects return). `backend` is `route53` or `cloudflare`.
+pub(super) async fn existing(
+    ctx: &Ctx<ProviderConfig>,
+    backend: &str,
+    zone: &str,
+    host: &str,
+) -> Result<Value, Diagnostics> {
+    let state = if backend == "route53" {
+        on_route53::import(ctx, zone, host).await?
+    } else {
+        on_cloudflare::import(ctx, zone, host).await?
+    };
+    let mut v = typed::encode(&state, &model::value_type())?;
+    if let Ok(e) = validate::effective(&state) {
+        v.set_attr(
+            "estimated_failover_seconds",
+            Value::int(failover::estimate(e.backend, e.knobs)),
+        );
+    }
+    Ok(v)
 }
 
 /// `{ dns_backend, zone_id, hostname }`: one hostname in one zone of one DNS service.

@@ -334,6 +334,19 @@ pub async fn delete(
     Ok(())
 }
 
+/// The hostnames of the zone's load balancers.
+pub async fn hostnames(
+    ctx: &Ctx<ProviderConfig>,
+    zone_id: &str,
+) -> Result<Vec<String>, Diagnostics> {
+    let cf = client(ctx)?;
+    let lbs = cf
+        .list_load_balancers(zone_id)
+        .await
+        .map_err(diag("Could not list the load balancers"))?;
+    Ok(lbs.into_iter().map(|(_, name, _)| name).collect())
+}
+
 pub async fn import(
     ctx: &Ctx<ProviderConfig>,
     zone_id: &str,

@@ -412,6 +412,23 @@ pub async fn delete(
 }
 
 /// Rebuilds the configuration of an existing load balancer from its records and health checks.
+/// The hostnames in the zone that have routed records (what a global load balancer on Route 53
+/// is made of), without trailing dots.
+pub async fn hostnames(
+    ctx: &Ctx<ProviderConfig>,
+    zone_id: &str,
+) -> Result<Vec<String>, Diagnostics> {
+    let r53 = client(ctx).await?;
+    let names = r53
+        .list_routed_names(zone_id)
+        .await
+        .map_err(diag("Could not list the records"))?;
+    Ok(names
+        .into_iter()
+        .map(|n| n.trim_end_matches('.').to_string())
+        .collect())
+}
+
 pub async fn import(
     ctx: &Ctx<ProviderConfig>,
     zone_id: &str,
