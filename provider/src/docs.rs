@@ -74,6 +74,26 @@ pub fn pages(root: &Path) -> Vec<(String, String)> {
         );
         out.push((format!("docs/list-resources/{short}.md"), text));
     }
+    for a in p.actions() {
+        let short = a.name().trim_start_matches("multicloud_");
+        let mut text = page(
+            &format!("Action: {}", a.name()),
+            &a.schema(),
+            None,
+            root,
+            &format!("action-{}", short.replace('_', "-")),
+        );
+        text.insert_str(
+            text.find("\n\n").map_or(0, |i| i + 2),
+            &format!(
+                "Requires Terraform 1.14 or later. Declare it in an `action` block and run it on demand, with its progress shown as it happens:\n\n\
+                 ```hcl\naction \"{name}\" \"this\" {{\n  config {{\n    # the arguments below\n  }}\n}}\n```\n\n\
+                 ```shell\nterraform apply -invoke=action.{name}.this\n```\n\n",
+                name = a.name()
+            ),
+        );
+        out.push((format!("docs/actions/{short}.md"), text));
+    }
     for f in p.functions() {
         out.push((
             format!("docs/functions/{}.md", f.name()),

@@ -9,7 +9,7 @@ pub mod resources;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::framework::{ConfigureRequest, EphemeralResource, ListResource};
+use tfplugin::framework::{Action, ConfigureRequest, EphemeralResource, ListResource};
 use tfplugin::{DataSource, Diagnostics, Resource, Schema};
 
 pub use config::ProviderConfig;
@@ -48,6 +48,10 @@ impl tfplugin::Provider for MulticloudProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
         resources::all_list_resources()
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action<ProviderConfig>>> {
+        resources::all_actions()
     }
 
     fn functions(&self) -> Vec<Arc<dyn tfplugin::function::Function>> {

@@ -32,7 +32,17 @@ pub fn launch(
     script: &std::path::Path,
     add_args: impl FnOnce(&mut Command),
 ) -> (Child, String) {
-    let mut cmd = Command::new("python3");
+    launch_with(std::path::Path::new("python3"), what, script, add_args)
+}
+
+/// [`launch`] with another Python (e.g. the tools venv's, which has boto3).
+pub fn launch_with(
+    python: &std::path::Path,
+    what: &str,
+    script: &std::path::Path,
+    add_args: impl FnOnce(&mut Command),
+) -> (Child, String) {
+    let mut cmd = Command::new(python);
     cmd.arg(script);
     add_args(&mut cmd);
     let mut child = cmd
@@ -40,7 +50,7 @@ pub fn launch(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+        .unwrap_or_else(|e| panic!("cannot run {} {}: {e}", python.display(), script.display()));
     let stdout = child.stdout.take().expect("emulator stdout is piped");
     let mut line = String::new();
     let read = BufReader::new(stdout).read_line(&mut line);

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod actions;
 mod azure_client;
 mod azure_emulator;
 mod cidr_plan;

@@ -29,7 +29,36 @@ pub struct Moto {
     log: tempfile::NamedTempFile,
 }
 
+/// DNS answers for moto's Route 53 zones (tests/emulators/route53_dns.py): moto serves only the
+/// API. Stops with the value.
+pub struct Route53Dns {
+    /// `127.0.0.1:PORT` (UDP).
+    pub addr: String,
+    child: Child,
+}
+
+impl Drop for Route53Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Moto {
+    /// Starts answering DNS for this moto's zones; inversions reach the answers `delay` later.
+    pub fn start_dns(&self, delay: std::time::Duration) -> Route53Dns {
+        let python = tools_dir().join("venv").join("bin").join("python");
+        let script = crate::harness::root().join("tests/emulators/route53_dns.py");
+        let (child, url) = crate::emulator::launch_with(&python, "Route 53 DNS", &script, |c| {
+            c.args(["--moto", &self.endpoint])
+                .args(["--delay", &delay.as_secs_f64().to_string()]);
+        });
+        Route53Dns {
+            addr: url.trim_start_matches("udp://").to_string(),
+            child,
+        }
+    }
+
     /// Starts `moto_server` on a free port and waits until it answers.
     pub fn start() -> Moto {
         let bin = tools_dir().join("venv").join("bin").join("moto_server");
@@ -105,6 +134,21 @@ impl Moto {
             .and_then(|(_, rest)| rest.split_once("</Id>"))
             .map(|(id, _)| id.trim_start_matches("/hostedzone/").to_string());
         id.unwrap_or_else(|| panic!("no zone id in {text}"))
+    }
+
+    /// How many of the account's Route 53 health checks are inverted (a drill's mark).
+    pub fn inverted_health_checks(&self) -> usize {
+        let (status, text) = self
+            .request(
+                "GET",
+                "/2013-04-01/healthcheck",
+                &[("Authorization", DUMMY_AUTH)],
+                "",
+            )
+            .expect("list health checks");
+        assert_eq!(status, 200, "ListHealthChecks: {text}");
+        assert!(text.contains("<HealthCheck>"), "no health checks: {text}");
+        text.matches("<Inverted>true</Inverted>").count()
     }
 
     /// A VPC (EC2 query API), for VPN gateways to attach to; returns its id.

@@ -10,6 +10,13 @@ Prints one line `LISTENING http://127.0.0.1:PORT`, then serves the API under `/c
 allow is rejected with Cloudflare's error envelope. Test controls (no auth) live under
 `/__emulator/`: `POST faults`, `GET state`, `POST reset`, `GET requests`, `POST health`.
 
+With `--dns`, it also answers DNS A queries for the load balancers' hostnames on a UDP port of its
+own (`GET /__emulator/state` gives `dns_port`), as Cloudflare's authoritative servers answer a
+DNS-only (unproxied) load balancer: the origins of one eligible pool (enabled, not marked
+unhealthy), chosen by the steering policy; `random` by the pools' weights, every other policy the
+first eligible pool in order, the fallback pool when none is. `--dns-delay SECONDS` makes a pool's
+change reach the answers only after that long, as propagation does [EMULATOR].
+
 Sources (cited by tag next to each rule below):
   [API-MON]    https://developers.cloudflare.com/api/resources/load_balancers/subresources/monitors/
   [API-POOL]   https://developers.cloudflare.com/api/resources/load_balancers/subresources/pools/
@@ -38,12 +45,15 @@ Sources (cited by tag next to each rule below):
 
 import argparse
 import datetime
+import random
+import time
 import ipaddress
 import json
 import re
 import sys
 import threading
 import uuid
+import dns_wire
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -344,10 +354,13 @@ class Store:
         self.health = {}  # pool id -> bool (set through /__emulator/health)
         self.faults = []
         self.requests = {}
+        # pool id -> [(monotonic time, eligible)]: when each change of eligibility happened.
+        self.eligibility = {}
 
     def snapshot(self):
         return {
             "account": self.account,
+            "dns_port": getattr(self, "dns_port", None),
             "monitors": list(self.monitors.values()),
             "pools": list(self.pools.values()),
             "load_balancers": {zone: list(lbs.values()) for zone, lbs in self.lbs.items()},
@@ -449,6 +462,43 @@ class Store:
     def pool_editable(self, stored):
         return {k: v for k, v in stored.items()
                 if k in POOL_FIELDS and not (k == "check_regions" and v is None)}
+
+    # ---- DNS answers -----------------------------------------------------------------------
+
+    def note_eligibility(self, pool_id):
+        """Records a change of whether the pool may be answered (after any write to it)."""
+        pool = self.pools.get(pool_id)
+        now_eligible = bool(pool and pool.get("enabled", True) and self.health.get(pool_id, True))
+        history = self.eligibility.setdefault(pool_id, [])
+        if not history:
+            history.append((float("-inf"), now_eligible))  # a new pool answers at once
+        elif history[-1][1] != now_eligible:
+            history.append((time.monotonic(), now_eligible))
+
+    def eligible(self, pool_id):
+        """Whether the pool is answered now, `dns_delay` after its changes."""
+        cutoff = time.monotonic() - self.dns_delay
+        seen = [e for t, e in self.eligibility.get(pool_id, []) if t <= cutoff]
+        return bool(seen and seen[-1]) and pool_id in self.pools
+
+    def answer(self, name, _qtype):
+        with self.lock:
+            for zone, lbs in self.lbs.items():
+                for lb in lbs.values():
+                    if lb["name"].rstrip(".").lower() != name or not lb.get("enabled", True):
+                        continue
+                    pools = [p for p in lb["default_pools"] if self.eligible(p)]
+                    if not pools:
+                        pools = [lb["fallback_pool"]]
+                    if lb.get("steering_policy") == "random" and len(pools) > 1:
+                        steering = lb.get("random_steering") or {}
+                        weights = [steering.get("pool_weights", {}).get(p, steering.get("default_weight", 1))
+                                   for p in pools]
+                        pools = random.choices(pools, weights=weights) if sum(weights) > 0 else pools
+                    pool = self.pools.get(pools[0], {})
+                    addresses = [o["address"] for o in pool.get("origins", []) if o.get("enabled", True)]
+                    return dns_wire.RCODE_OK, addresses, lb.get("ttl") or 30
+        return dns_wire.RCODE_NXDOMAIN, [], 0
 
     def pool_users(self, pool_id):
         users = []
@@ -670,6 +720,7 @@ class Handler(BaseHTTPRequestHandler):
                     store.health.pop(pool_id, None)
                 else:
                     store.health[pool_id] = bool(healthy)
+                store.note_eligibility(pool_id)
                 return self.send_json(200, {"ok": True})
         return self.send_json(404, {"error": f"no emulator control {method} {what}"})
 
@@ -747,6 +798,7 @@ def dispatch(store, method, template, params, body, query):
         store.check_pool(body)
         out = store.pool_out(body)
         store.pools[out["id"]] = out
+        store.note_eligibility(out["id"])
         return 200, envelope(out)
     if template.endswith("/pools/{pool_id}/health"):
         pool = store.pools.get(obj_id)
@@ -772,6 +824,7 @@ def dispatch(store, method, template, params, body, query):
         store.check_pool(body)
         out = store.pool_out(body, current)
         store.pools[obj_id] = out
+        store.note_eligibility(obj_id)
         return 200, envelope(out)
     zone = params["zone"]
     lbs = store.lbs[zone]
@@ -831,6 +884,8 @@ def main():
     ap.add_argument("--account", required=True)
     ap.add_argument("--zone", action="append", default=[], metavar="ZONEID=NAME")
     ap.add_argument("--plan", choices=sorted(MIN_INTERVAL), default="business")
+    ap.add_argument("--dns", action="store_true", help="answer DNS A queries for the load balancers")
+    ap.add_argument("--dns-delay", type=float, default=0.0, metavar="SECONDS")
     args = ap.parse_args()
     zones = {}
     for z in args.zone:
@@ -842,6 +897,9 @@ def main():
         ap.error("--account must be 32 hex digits")
     Handler.store = Store(args.account, zones, args.plan)
     Handler.store.token = args.token
+    Handler.store.dns_delay = args.dns_delay
+    if args.dns:
+        Handler.store.dns_port = dns_wire.serve("127.0.0.1", Handler.store.answer)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"LISTENING http://127.0.0.1:{server.server_address[1]}", flush=True)

@@ -339,6 +339,33 @@ impl Route53 {
         .await
     }
 
+    /// Inverts a health check (Route 53 then reports a healthy endpoint as unhealthy and stops
+    /// answering with its records), or puts it back: how a failover drill takes a backend out.
+    pub async fn set_health_check_inverted(
+        &self,
+        id: &str,
+        inverted: bool,
+    ) -> Result<(), Route53Error> {
+        let span = tracing::info_span!(
+            "route53",
+            operation = "UpdateHealthCheck",
+            health_check_id = id,
+            inverted
+        );
+        async {
+            self.client
+                .update_health_check()
+                .health_check_id(id)
+                .inverted(inverted)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+
     /// Deletes a health check; one that is already gone is fine.
     pub async fn delete_health_check(&self, id: &str) -> Result<(), Route53Error> {
         let span = tracing::info_span!(

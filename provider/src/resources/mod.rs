@@ -9,7 +9,7 @@ pub mod vpn;
 
 use std::sync::Arc;
 
-use tfplugin::framework::{EphemeralResource, ListResource};
+use tfplugin::framework::{Action, EphemeralResource, ListResource};
 use tfplugin::{DataSource, Resource};
 
 use crate::ProviderConfig;
@@ -30,6 +30,10 @@ pub fn all_ephemeral_resources() -> Vec<Arc<dyn EphemeralResource<ProviderConfig
 
 pub fn all_list_resources() -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
     vec![Arc::new(global_lb::list::GlobalLbList)]
+}
+
+pub fn all_actions() -> Vec<Arc<dyn Action<ProviderConfig>>> {
+    vec![Arc::new(global_lb::drill::FailoverDrill)]
 }
 
 pub fn all_functions() -> Vec<Arc<dyn tfplugin::function::Function>> {
@@ -69,6 +73,13 @@ mod tests {
                 tfplugin::schema::check(&l.schema().block)
                     .into_iter()
                     .map(|p| format!("list {}: {p}", l.name())),
+            );
+        }
+        for a in all_actions() {
+            problems.extend(
+                tfplugin::schema::check(&a.schema().block)
+                    .into_iter()
+                    .map(|p| format!("action {}: {p}", a.name())),
             );
         }
         for d in all_data_sources() {

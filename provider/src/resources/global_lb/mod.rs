@@ -3,7 +3,9 @@
 //! budget); `desired` maps a configuration to what should exist; `on_route53` and `on_cloudflare`
 //! make it so and detect drift.
 
+mod answers;
 mod desired;
+pub mod drill;
 pub mod failover;
 pub mod list;
 mod model;

@@ -334,6 +334,29 @@ pub async fn delete(
     Ok(())
 }
 
+/// Takes a backend out of the answers by disabling its pool, or enables it again.
+pub async fn set_backend_out(
+    ctx: &Ctx<ProviderConfig>,
+    pool_id: &str,
+    out: bool,
+) -> Result<(), Diagnostics> {
+    let cf = client(ctx)?;
+    let mut pool = cf
+        .get_pool(pool_id)
+        .await
+        .map_err(diag("Could not read the pool"))?
+        .ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Pool not found",
+                format!("Cloudflare pool {pool_id} does not exist."),
+            ))
+        })?;
+    pool.enabled = !out;
+    cf.update_pool(pool_id, &pool)
+        .await
+        .map_err(diag("Could not change the pool"))
+}
+
 /// The hostnames of the zone's load balancers.
 pub async fn hostnames(
     ctx: &Ctx<ProviderConfig>,

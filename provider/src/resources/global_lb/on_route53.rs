@@ -412,6 +412,19 @@ pub async fn delete(
 }
 
 /// Rebuilds the configuration of an existing load balancer from its records and health checks.
+/// Takes a backend out of the answers by inverting its health check, or puts it back.
+pub async fn set_backend_out(
+    ctx: &Ctx<ProviderConfig>,
+    health_check_id: &str,
+    out: bool,
+) -> Result<(), Diagnostics> {
+    client(ctx)
+        .await?
+        .set_health_check_inverted(health_check_id, out)
+        .await
+        .map_err(diag("Could not change the health check"))
+}
+
 /// The hostnames in the zone that have routed records (what a global load balancer on Route 53
 /// is made of), without trailing dots.
 pub async fn hostnames(
