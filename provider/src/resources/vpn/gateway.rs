@@ -703,6 +703,59 @@ mod tests {
         }
     }
 
+    /// The message an invalid import id gets names every accepted form.
+    #[test]
+    fn invalid_import_ids_are_told_every_form() {
+        let d = ImportId::parse("nonsense").unwrap_err();
+        assert_eq!(
+            d.0[0].detail,
+            "\"nonsense\" is not a gateway id. Use one of: aws/REGION/vgw-… or aws/REGION/tgw-…, gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME), azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)."
+        );
+    }
+
+    #[test]
+    fn identities_give_back_import_ids() {
+        let identity = |cloud: Option<&str>, region: Option<&str>, id: Option<&str>| {
+            GatewayIdentity {
+                cloud: cloud.map(String::from),
+                region: region.map(String::from),
+                id: id.map(String::from),
+            }
+            .import_id()
+        };
+        assert_eq!(
+            identity(Some("aws"), Some("eu-west-1"), Some("vgw-1")).unwrap(),
+            "aws/eu-west-1/vgw-1"
+        );
+        assert_eq!(
+            identity(
+                Some("gcp"),
+                None,
+                Some("projects/p/regions/r/vpnGateways/hub")
+            )
+            .unwrap(),
+            "projects/p/regions/r/vpnGateways/hub"
+        );
+        assert_eq!(identity(Some("azure"), None, Some("/x")).unwrap(), "/x");
+        let why = |d: Diagnostics| d.0[0].detail.clone();
+        assert_eq!(
+            why(identity(Some("aws"), None, Some("vgw-1")).unwrap_err()),
+            "identity.region is required for an AWS gateway."
+        );
+        assert_eq!(
+            why(identity(Some("gcp"), None, None).unwrap_err()),
+            "identity.id is required to import a multicloud_vpn_gateway."
+        );
+        assert_eq!(
+            why(identity(Some("oci"), None, Some("x")).unwrap_err()),
+            r#"identity.cloud must be "aws", "gcp" or "azure"; got "oci"."#
+        );
+        assert_eq!(
+            why(identity(None, None, Some("x")).unwrap_err()),
+            r#"identity.cloud must be "aws", "gcp" or "azure"; got null."#
+        );
+    }
+
     fn aws(asn: Option<i64>) -> Gateway {
         Gateway {
             aws: Some(AwsSite {
