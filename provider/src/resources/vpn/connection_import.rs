@@ -10,10 +10,11 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use super::connection::{Work, cloud_of, tunnel_states, work};
 use super::connection_model::{ConnectionState, DEFAULT_IKE};
-use super::gateway::{self, IMPORT_FORMATS};
+use super::gateway;
 use super::gateway_model::Gateway;
 use super::rules::Cloud;
 use super::side::{CloudIds, Found};
+use super::site::import_formats;
 use super::{aws_site, azure_site, gcp_site};
 use crate::ProviderConfig;
 
@@ -26,7 +27,8 @@ pub async fn import(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<ConnectionSta
     let parts: Vec<&str> = id.split(',').map(str::trim).collect();
     let [name, a_id, b_id] = parts[..] else {
         return Err(cannot(format!(
-            "\"{id}\" is not a connection id. Use NAME,GATEWAY_A,GATEWAY_B: the connection's name, then its gateways a and b in the configuration's order, each as multicloud_vpn_gateway import takes it ({IMPORT_FORMATS})."
+            "\"{id}\" is not a connection id. Use NAME,GATEWAY_A,GATEWAY_B: the connection's name, then its gateways a and b in the configuration's order, each as multicloud_vpn_gateway import takes it ({}).",
+            import_formats()
         )));
     };
     let a = gateway::existing(ctx, a_id).await?;

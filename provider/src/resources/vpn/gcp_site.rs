@@ -8,22 +8,24 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
-use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
+use super::gateway_model::{Gateway, GcpSite as GcpBlock, gcp_router_name};
 use super::rules::Cloud;
 use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
+use super::site::{SiteKey, VpnSite};
 use crate::ProviderConfig;
 use crate::clients::gcp::{
     BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
 };
 
-fn site(gw: &Gateway) -> Result<&GcpSite, Diagnostics> {
+fn site(gw: &Gateway) -> Result<&GcpBlock, Diagnostics> {
     gw.gcp
         .as_ref()
         .ok_or_else(|| Diagnostic::error("Internal error", "not a GCP gateway").into())
@@ -42,169 +44,255 @@ fn gateway_id(project: &str, region: &str, name: &str) -> String {
     format!("projects/{project}/regions/{region}/vpnGateways/{name}")
 }
 
-/// The id a create of `gw` gives its gateway, known before anything exists (GCP ids are names).
-pub fn known_gateway_id(gw: &Gateway) -> Option<String> {
-    let (project, region, name) = parts(gw).ok()?;
-    Some(gateway_id(project, region, name))
-}
+/// The GCP site, as the VPN resources use it.
+pub struct GcpSite;
 
-// --- the gateway ---------------------------------------------------------------------------
-
-pub async fn create_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    timeout: Duration,
-) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
-    let (project, region, name) = parts(gw).map_err(|d| (None, d))?;
-    let s = site(gw).map_err(|d| (None, d))?;
-    let c = clients::compute(ctx, project, timeout).map_err(|d| (None, d))?;
-    let network = s.network.clone().unwrap_or_default();
-    let asn = s.asn.unwrap_or_default();
-    let id = gateway_id(project, region, name);
-    // Adopt what an interrupted create left behind rather than failing on "already exists".
-    let existing = c
-        .get_vpn_gateway(region, name)
-        .await
-        .map_err(|e| (None, api_error("Cannot read the HA VPN gateway", e)))?;
-    if existing.is_none() {
-        tracing::info!(name, region, "creating GCP HA VPN gateway");
-        c.insert_vpn_gateway(region, name, &network)
-            .await
-            .map_err(|e| (None, api_error("Cannot create the HA VPN gateway", e)))?;
+#[async_trait]
+impl VpnSite for GcpSite {
+    fn cloud(&self) -> Cloud {
+        Cloud::Gcp
     }
-    let router = gcp_router_name(name);
-    let have_router = c.get_router(region, &router).await.map_err(|e| {
-        (
-            Some(id.clone()),
-            api_error("Cannot read the Cloud Router", e),
-        )
-    })?;
-    if have_router.is_none() {
-        tracing::info!(router, region, "creating GCP Cloud Router");
-        c.insert_router(region, &router, &network, asn as u32)
+
+    fn configured_asn(&self, gw: &Gateway) -> Option<i64> {
+        gw.gcp.as_ref()?.asn
+    }
+
+    fn site_key(&self, gw: &Gateway) -> Option<SiteKey> {
+        let s = gw.gcp.as_ref()?;
+        Some(SiteKey(Gateway {
+            gcp: Some(GcpBlock {
+                project: s.project.clone(),
+                region: s.region.clone(),
+                // A name or a self link of the same network.
+                network: s
+                    .network
+                    .as_ref()
+                    .map(|n| n.rsplit('/').next().unwrap_or_default().to_string()),
+                asn: s.asn,
+            }),
+            ..Gateway::default()
+        }))
+    }
+
+    fn import_format(&self) -> &'static str {
+        "gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME)"
+    }
+
+    fn parse_import_id(&self, parts: &[&str]) -> Option<Gateway> {
+        match parts {
+            ["gcp", project, region, name]
+            | ["projects", project, "regions", region, "vpnGateways", name] => Some(Gateway {
+                name: Some(name.to_string()),
+                gcp: Some(GcpBlock {
+                    project: Some(project.to_string()),
+                    region: Some(region.to_string()),
+                    ..GcpBlock::default()
+                }),
+                ..Gateway::default()
+            }),
+            _ => None,
+        }
+    }
+
+    /// The gateway's id names its project and region.
+    fn identity_region(&self, _gw: &Gateway) -> Option<String> {
+        None
+    }
+
+    /// The gateway's own id (`projects/…/vpnGateways/NAME`) is an import id.
+    fn import_id(&self, _region: Option<String>, id: String) -> Result<String, Diagnostics> {
+        Ok(id)
+    }
+
+    /// The id a create of `gw` gives its gateway, known before anything exists (GCP ids are names).
+    fn known_gateway_id(&self, gw: &Gateway) -> Option<String> {
+        let (project, region, name) = parts(gw).ok()?;
+        Some(gateway_id(project, region, name))
+    }
+
+    // --- the gateway ---------------------------------------------------------------------------
+
+    async fn create_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        timeout: Duration,
+    ) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
+        let (project, region, name) = parts(gw).map_err(|d| (None, d))?;
+        let s = site(gw).map_err(|d| (None, d))?;
+        let c = clients::compute(ctx, project, timeout).map_err(|d| (None, d))?;
+        let network = s.network.clone().unwrap_or_default();
+        let asn = s.asn.unwrap_or_default();
+        let id = gateway_id(project, region, name);
+        // Adopt what an interrupted create left behind rather than failing on "already exists".
+        let existing = c
+            .get_vpn_gateway(region, name)
+            .await
+            .map_err(|e| (None, api_error("Cannot read the HA VPN gateway", e)))?;
+        if existing.is_none() {
+            tracing::info!(name, region, "creating GCP HA VPN gateway");
+            c.insert_vpn_gateway(region, name, &network)
+                .await
+                .map_err(|e| (None, api_error("Cannot create the HA VPN gateway", e)))?;
+        }
+        let router = gcp_router_name(name);
+        let have_router = c.get_router(region, &router).await.map_err(|e| {
+            (
+                Some(id.clone()),
+                api_error("Cannot read the Cloud Router", e),
+            )
+        })?;
+        if have_router.is_none() {
+            tracing::info!(router, region, "creating GCP Cloud Router");
+            c.insert_router(region, &router, &network, asn as u32)
+                .await
+                .map_err(|e| {
+                    (
+                        Some(id.clone()),
+                        api_error("Cannot create the Cloud Router", e),
+                    )
+                })?;
+        }
+        let g = c
+            .get_vpn_gateway(region, name)
             .await
             .map_err(|e| {
                 (
                     Some(id.clone()),
-                    api_error("Cannot create the Cloud Router", e),
+                    api_error("Cannot read the HA VPN gateway", e),
+                )
+            })?
+            .ok_or_else(|| {
+                (
+                    Some(id.clone()),
+                    Diagnostic::error(
+                        "HA VPN gateway vanished",
+                        format!("{id} disappeared right after it was created."),
+                    )
+                    .into(),
                 )
             })?;
+        GATEWAYS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        Ok(SiteFacts {
+            id,
+            asn,
+            public_ips: g.interface_ips,
+            ..SiteFacts::default()
+        })
     }
-    let g = c
-        .get_vpn_gateway(region, name)
-        .await
-        .map_err(|e| {
-            (
-                Some(id.clone()),
-                api_error("Cannot read the HA VPN gateway", e),
-            )
-        })?
-        .ok_or_else(|| {
-            (
-                Some(id.clone()),
+
+    /// None when both the gateway and its router are gone: the next apply creates the site again.
+    /// When only one is gone, the facts name it in `missing` (so the plan replaces the site rather
+    /// than forgetting the other). Reads share one list of the region's gateways and routers with
+    /// concurrent reads.
+    async fn read_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<Option<SiteFacts>, Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let sc = scope(project, region);
+        let gateways = listed(
+            &GATEWAYS,
+            &sc,
+            "HA VPN gateways",
+            |g| g.name.clone(),
+            || c.list_vpn_gateways(region),
+        )
+        .await?;
+        let routers = routers_of(&c, &sc, region).await?;
+        let router_name = gcp_router_name(name);
+        let (g, r) = (gateways.get(name), routers.get(&router_name));
+        if g.is_none() && r.is_none() {
+            return Ok(None);
+        }
+        let mut missing = Vec::new();
+        if g.is_none() {
+            missing.push(format!("HA VPN gateway {name}"));
+        }
+        if r.is_none() {
+            missing.push(format!("Cloud Router {router_name}"));
+        }
+        Ok(Some(SiteFacts {
+            id: gateway_id(project, region, name),
+            asn: r.map_or(gw.asn.unwrap_or_default(), |r| i64::from(r.asn)),
+            public_ips: g.map_or_else(
+                || gw.public_ips.clone().unwrap_or_default(),
+                |g| g.interface_ips.clone(),
+            ),
+            missing,
+            ..SiteFacts::default()
+        }))
+    }
+
+    /// The site of an existing HA VPN gateway and its Cloud Router `NAME-router`, for import.
+    async fn import_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        named: &Gateway,
+    ) -> Result<Gateway, Diagnostics> {
+        let (project, region, name) = parts(named)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let g = c
+            .get_vpn_gateway(region, name)
+            .await
+            .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
+            .ok_or_else(|| {
                 Diagnostic::error(
-                    "HA VPN gateway vanished",
-                    format!("{id} disappeared right after it was created."),
+                    "Cannot import",
+                    format!("There is no HA VPN gateway {name} in {project}/{region}."),
                 )
-                .into(),
-            )
-        })?;
-    GATEWAYS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    Ok(SiteFacts {
-        id,
-        asn,
-        public_ips: g.interface_ips,
-        ..SiteFacts::default()
-    })
-}
+            })?;
+        let router = gcp_router_name(name);
+        let r = c
+            .get_router(region, &router)
+            .await
+            .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Cannot import",
+                    format!("{name} has no Cloud Router named {router} in {project}/{region}: a multicloud_vpn_gateway pairs each HA VPN gateway with a router of that name."),
+                )
+            })?;
+        let network = g.network.rsplit('/').next().unwrap_or_default().to_string();
+        Ok(Gateway {
+            id: Some(gateway_id(project, region, name)),
+            name: Some(name.to_string()),
+            cloud: Some(Cloud::Gcp.as_str().to_string()),
+            gcp: Some(GcpBlock {
+                project: Some(project.to_string()),
+                region: Some(region.to_string()),
+                network: Some(network),
+                asn: Some(i64::from(r.asn)),
+            }),
+            ..Gateway::default()
+        })
+    }
 
-/// None when both the gateway and its router are gone: the next apply creates the site again.
-/// When only one is gone, the facts name it in `missing` (so the plan replaces the site rather
-/// than forgetting the other). Reads share one list of the region's gateways and routers with
-/// concurrent reads.
-pub async fn read_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-) -> Result<Option<SiteFacts>, Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let sc = scope(project, region);
-    let gateways = listed(
-        &GATEWAYS,
-        &sc,
-        "HA VPN gateways",
-        |g| g.name.clone(),
-        || c.list_vpn_gateways(region),
-    )
-    .await?;
-    let routers = routers_of(&c, &sc, region).await?;
-    let router_name = gcp_router_name(name);
-    let (g, r) = (gateways.get(name), routers.get(&router_name));
-    if g.is_none() && r.is_none() {
-        return Ok(None);
+    /// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
+    /// the error says which).
+    async fn delete_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        timeout: Duration,
+    ) -> Result<(), Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, timeout)?;
+        GATEWAYS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        tracing::info!(name, "deleting GCP Cloud Router and HA VPN gateway");
+        c.delete_router(region, &gcp_router_name(name))
+            .await
+            .map_err(|e| api_error("Cannot delete the Cloud Router", e))?;
+        c.delete_vpn_gateway(region, name)
+            .await
+            .map_err(|e| api_error("Cannot delete the HA VPN gateway", e))
     }
-    let mut missing = Vec::new();
-    if g.is_none() {
-        missing.push(format!("HA VPN gateway {name}"));
-    }
-    if r.is_none() {
-        missing.push(format!("Cloud Router {router_name}"));
-    }
-    Ok(Some(SiteFacts {
-        id: gateway_id(project, region, name),
-        asn: r.map_or(gw.asn.unwrap_or_default(), |r| i64::from(r.asn)),
-        public_ips: g.map_or_else(
-            || gw.public_ips.clone().unwrap_or_default(),
-            |g| g.interface_ips.clone(),
-        ),
-        missing,
-        ..SiteFacts::default()
-    }))
-}
 
-/// The site of an existing HA VPN gateway and its Cloud Router `NAME-router`, for import.
-pub async fn import_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    project: &str,
-    region: &str,
-    name: &str,
-) -> Result<Gateway, Diagnostics> {
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let g = c
-        .get_vpn_gateway(region, name)
-        .await
-        .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
-        .ok_or_else(|| {
-            Diagnostic::error(
-                "Cannot import",
-                format!("There is no HA VPN gateway {name} in {project}/{region}."),
-            )
-        })?;
-    let router = gcp_router_name(name);
-    let r = c
-        .get_router(region, &router)
-        .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-        .ok_or_else(|| {
-            Diagnostic::error(
-                "Cannot import",
-                format!("{name} has no Cloud Router named {router} in {project}/{region}: a multicloud_vpn_gateway pairs each HA VPN gateway with a router of that name."),
-            )
-        })?;
-    let network = g.network.rsplit('/').next().unwrap_or_default().to_string();
-    Ok(Gateway {
-        id: Some(gateway_id(project, region, name)),
-        name: Some(name.to_string()),
-        cloud: Some(Cloud::Gcp.as_str().to_string()),
-        gcp: Some(GcpSite {
-            project: Some(project.to_string()),
-            region: Some(region.to_string()),
-            network: Some(network),
-            asn: Some(i64::from(r.asn)),
-        }),
-        ..Gateway::default()
-    })
+    // --- a connection's GCP side -------------------------------------------------------------------
 }
 
 /// A region-wide list from `snaps`, by name: fetched once, shared by concurrent reads.
@@ -241,41 +329,6 @@ async fn routers_of(
         || c.list_routers(region),
     )
     .await
-}
-
-/// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
-/// the error says which).
-pub async fn delete_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    timeout: Duration,
-) -> Result<(), Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, timeout)?;
-    GATEWAYS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    tracing::info!(name, "deleting GCP Cloud Router and HA VPN gateway");
-    c.delete_router(region, &gcp_router_name(name))
-        .await
-        .map_err(|e| api_error("Cannot delete the Cloud Router", e))?;
-    c.delete_vpn_gateway(region, name)
-        .await
-        .map_err(|e| api_error("Cannot delete the HA VPN gateway", e))
-}
-
-// --- a connection's GCP side -------------------------------------------------------------------
-
-/// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
-/// Cloud Router (interfaces of one router may not overlap).
-pub async fn inside_cidrs_in_use(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    own: &str,
-    timeout: Duration,
-) -> Result<Vec<InUse>, Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, timeout)?;
-    router_in_use(&c, region, name, own).await
 }
 
 /// What [`inside_cidrs_in_use`] reports, with a client at hand (none when the router is gone).
@@ -371,20 +424,6 @@ fn tunnel_fits(have: &VpnTunnel, job: &SideJob, i: usize) -> bool {
     have.vpn_gateway_interface as usize == t.local_interface
         && have.peer_external_gateway_interface == Some(t.peer_interface as u32)
         && i64::from(have.ike_version) == t.ike_version
-}
-
-/// External gateway → tunnels → router interfaces and BGP peers.
-pub async fn ensure(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, job.timeout)?;
-    let result = ensure_with(&c, job, region, gw_name, ids).await;
-    TUNNELS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    result
 }
 
 async fn ensure_with(
@@ -521,6 +560,35 @@ fn refuse_taken(taken: &[InUse], job: &SideJob) -> Result<(), Diagnostics> {
         }
     }
     Ok(())
+}
+
+// --- a connection's GCP side -------------------------------------------------------------------
+
+/// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
+/// Cloud Router (interfaces of one router may not overlap).
+pub async fn inside_cidrs_in_use(
+    ctx: &Ctx<ProviderConfig>,
+    gw: &Gateway,
+    own: &str,
+    timeout: Duration,
+) -> Result<Vec<InUse>, Diagnostics> {
+    let (project, region, name) = parts(gw)?;
+    let c = clients::compute(ctx, project, timeout)?;
+    router_in_use(&c, region, name, own).await
+}
+
+/// External gateway → tunnels → router interfaces and BGP peers.
+pub async fn ensure(
+    ctx: &Ctx<ProviderConfig>,
+    job: &SideJob,
+    ids: &mut CloudIds,
+) -> Result<(), Diagnostics> {
+    let (project, region, gw_name) = parts(&job.gateway)?;
+    let c = clients::compute(ctx, project, job.timeout)?;
+    let result = ensure_with(&c, job, region, gw_name, ids).await;
+    TUNNELS.forget(&scope(project, region));
+    ROUTERS.forget(&scope(project, region));
+    result
 }
 
 /// Drift and status from one list of the region's tunnels and routers, shared across reads.
