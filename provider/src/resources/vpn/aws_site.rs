@@ -17,7 +17,7 @@ use super::side::{
     CloudIds, Found, InUse, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of,
     is_own_piece,
 };
-use super::site::{SiteKey, VpnSite, missing_identity_attribute};
+use super::site::{KeyReadback, SiteKey, VpnSite, missing_identity_attribute};
 use crate::ProviderConfig;
 use crate::clients::ec2::{Ec2, Target, TunnelRequest, VpnConnection};
 
@@ -38,6 +38,20 @@ pub struct AwsSite;
 impl VpnSite for AwsSite {
     fn cloud(&self) -> Cloud {
         Cloud::Aws
+    }
+
+    /// Every AWS tunnel has its own outside address, which AWS picks when it creates the VPN
+    /// connection carrying it.
+    fn learns_addresses_on_create(&self) -> bool {
+        true
+    }
+
+    fn records_layout(&self) -> bool {
+        false
+    }
+
+    fn key_readback(&self) -> KeyReadback {
+        KeyReadback::Recovered
     }
 
     fn configured_asn(&self, gw: &Gateway) -> Option<i64> {
@@ -299,6 +313,181 @@ impl VpnSite for AwsSite {
     }
 
     // --- a connection's AWS side -------------------------------------------------------------------
+
+    /// The inside /30s that VPN connections other than connection `own`'s use on this gateway (AWS
+    /// refuses a tunnel inside CIDR already used on the same VGW or TGW).
+    async fn inside_cidrs_in_use(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        own: &str,
+        timeout: Duration,
+    ) -> Result<Vec<InUse>, Diagnostics> {
+        let s = site(gw)?;
+        let ec2 = clients::ec2(ctx, region(s), timeout).await?;
+        let conns = ec2
+            .list_vpn_connections_to(&target(gw)?)
+            .await
+            .map_err(|e| api_error("Cannot list the gateway's VPN connections", e))?;
+        Ok(conns
+            .iter()
+            .filter(|c| {
+                !c.piece
+                    .as_deref()
+                    .is_some_and(|p| is_own_piece(p, own, "/vpn"))
+            })
+            .flat_map(|c| {
+                c.tunnels.iter().filter_map(|t| {
+                    InUse::around(
+                        t.inside_cidr.as_deref()?,
+                        format!("AWS VPN connection {}", c.id),
+                    )
+                })
+            })
+            .collect())
+    }
+
+    /// Customer gateways and VPN connections, pair by pair; returns AWS's outside address per tunnel.
+    async fn ensure(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let ec2 = clients::ec2(ctx, region(s), job.timeout).await?;
+        let target = target(&job.gateway)?;
+        let mut outside = vec![String::new(); job.tunnels.len()];
+        let result = async {
+            for (c, pair) in job.tunnels.chunks(2).enumerate() {
+                let cgw_id = ensure_customer_gateway(&ec2, job, c, &pair[0].peer_ip, ids).await?;
+                let vpn = ensure_vpn_connection(&ec2, job, c, &cgw_id, &target, pair, ids).await?;
+                for (t, ip) in pair.iter().zip(tunnel_ips(&vpn, pair)) {
+                    outside[t.index] = ip;
+                }
+            }
+            Ok::<(), Diagnostics>(())
+        }
+        .await;
+        VPN_SNAPSHOTS.forget(region(s));
+        result.map(|()| outside)
+    }
+
+    /// What exists of the connection on this gateway, for import: its customer gateways and VPN
+    /// connections (by their piece tags), with each tunnel's outside address and key.
+    async fn discover(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+    ) -> Result<Found, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
+        let target = target(&job.gateway)?;
+        let mut found = Found::default();
+        for (c, pair) in job.tunnels.chunks(2).enumerate() {
+            let cgw = ec2
+                .find_customer_gateway(&format!("{}/cgw{c}", job.name))
+                .await
+                .map_err(|e| api_error("Cannot look up customer gateways", e))?;
+            if let Some(g) = cgw {
+                found.ids.insert(key("customer_gateway", c), g.id);
+            }
+            let vpn = ec2
+                .find_vpn_connection(&format!("{}/vpn{c}", job.name))
+                .await
+                .map_err(|e| api_error("Cannot look up VPN connections", e))?
+                .filter(|v| v.target.as_ref() == Some(&target));
+            let Some(v) = vpn else {
+                continue;
+            };
+            found.ids.insert(key("vpn_connection", c), v.id.clone());
+            let keys = ec2
+                .vpn_connection_keys(&v.id)
+                .await
+                .map_err(|e| api_error(&format!("Cannot read the tunnel keys of {}", v.id), e))?;
+            for (t, p) in pair.iter().zip(tunnel_positions(&v, pair)) {
+                let Some(p) = p else { continue };
+                found.tunnels.insert(t.index);
+                found
+                    .outside_ips
+                    .insert(t.index, v.tunnels[p].outside_ip.clone());
+                if let Some(k) = keys.get(p) {
+                    found.keys.insert(t.index, k.clone());
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Drift and status per tunnel from one coalesced describe of the region.
+    async fn observe(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &CloudIds,
+    ) -> Result<Vec<TunnelReport>, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
+        let snapshot = VPN_SNAPSHOTS
+            .get(region(s), || async {
+                let all = ec2
+                    .list_tagged_vpn_connections()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(all.into_iter().map(|v| (v.id.clone(), v)).collect())
+            })
+            .await
+            .map_err(|e| api_error("Cannot read VPN connections", e))?;
+        let target = target(&job.gateway).ok();
+        let mut out = Vec::new();
+        for (c, pair) in job.tunnels.chunks(2).enumerate() {
+            let vpn = ids
+                .get(&key("vpn_connection", c))
+                .and_then(|id| snapshot.get(id))
+                .filter(|v| !v.is_gone() && v.target == target);
+            let ips = vpn.map(|v| tunnel_ips(v, pair));
+            for (k, _) in pair.iter().enumerate() {
+                out.push(match (vpn, &ips) {
+                    (Some(v), Some(ips)) => TunnelReport {
+                        outside_ip: Some(ips[k].clone()).filter(|s| !s.is_empty()),
+                        status: v.tunnels.get(k).and_then(|t| t.status.clone()),
+                        in_sync: ids.contains_key(&key("customer_gateway", c)),
+                    },
+                    _ => TunnelReport::default(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// VPN connections first (a customer gateway in use cannot be deleted), then customer gateways.
+    async fn remove(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<(), Diagnostics> {
+        let s = site(&job.gateway)?;
+        let ec2 = clients::ec2(ctx, region(s), job.timeout).await?;
+        let result = async {
+            for kind in ["vpn_connection", "customer_gateway"] {
+                for (k, id) in entries_of(ids, &format!("aws.{kind}.")) {
+                    tracing::info!(id, "deleting AWS {kind}");
+                    let r = if kind == "vpn_connection" {
+                        ec2.delete_vpn_connection(&id).await
+                    } else {
+                        ec2.delete_customer_gateway(&id).await
+                    };
+                    r.map_err(|e| api_error(&format!("Cannot delete {id}"), e))?;
+                    ids.remove(&k);
+                }
+            }
+            Ok(())
+        }
+        .await;
+        VPN_SNAPSHOTS.forget(region(s));
+        result
+    }
 }
 
 async fn check_transit_gateway(
@@ -497,174 +686,4 @@ fn tunnel_ips(v: &VpnConnection, pair: &[SideTunnel]) -> Vec<String> {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-// --- a connection's AWS side -------------------------------------------------------------------
-
-/// The inside /30s that VPN connections other than connection `own`'s use on this gateway (AWS
-/// refuses a tunnel inside CIDR already used on the same VGW or TGW).
-pub async fn inside_cidrs_in_use(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    own: &str,
-    timeout: Duration,
-) -> Result<Vec<InUse>, Diagnostics> {
-    let s = site(gw)?;
-    let ec2 = clients::ec2(ctx, region(s), timeout).await?;
-    let conns = ec2
-        .list_vpn_connections_to(&target(gw)?)
-        .await
-        .map_err(|e| api_error("Cannot list the gateway's VPN connections", e))?;
-    Ok(conns
-        .iter()
-        .filter(|c| {
-            !c.piece
-                .as_deref()
-                .is_some_and(|p| is_own_piece(p, own, "/vpn"))
-        })
-        .flat_map(|c| {
-            c.tunnels.iter().filter_map(|t| {
-                InUse::around(
-                    t.inside_cidr.as_deref()?,
-                    format!("AWS VPN connection {}", c.id),
-                )
-            })
-        })
-        .collect())
-}
-
-/// Customer gateways and VPN connections, pair by pair; returns AWS's outside address per tunnel.
-pub async fn ensure(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<Vec<String>, Diagnostics> {
-    let s = site(&job.gateway)?;
-    let ec2 = clients::ec2(ctx, region(s), job.timeout).await?;
-    let target = target(&job.gateway)?;
-    let mut outside = vec![String::new(); job.tunnels.len()];
-    let result = async {
-        for (c, pair) in job.tunnels.chunks(2).enumerate() {
-            let cgw_id = ensure_customer_gateway(&ec2, job, c, &pair[0].peer_ip, ids).await?;
-            let vpn = ensure_vpn_connection(&ec2, job, c, &cgw_id, &target, pair, ids).await?;
-            for (t, ip) in pair.iter().zip(tunnel_ips(&vpn, pair)) {
-                outside[t.index] = ip;
-            }
-        }
-        Ok::<(), Diagnostics>(())
-    }
-    .await;
-    VPN_SNAPSHOTS.forget(region(s));
-    result.map(|()| outside)
-}
-
-/// What exists of the connection on this gateway, for import: its customer gateways and VPN
-/// connections (by their piece tags), with each tunnel's outside address and key.
-pub async fn discover(ctx: &Ctx<ProviderConfig>, job: &SideJob) -> Result<Found, Diagnostics> {
-    let s = site(&job.gateway)?;
-    let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
-    let target = target(&job.gateway)?;
-    let mut found = Found::default();
-    for (c, pair) in job.tunnels.chunks(2).enumerate() {
-        let cgw = ec2
-            .find_customer_gateway(&format!("{}/cgw{c}", job.name))
-            .await
-            .map_err(|e| api_error("Cannot look up customer gateways", e))?;
-        if let Some(g) = cgw {
-            found.ids.insert(key("customer_gateway", c), g.id);
-        }
-        let vpn = ec2
-            .find_vpn_connection(&format!("{}/vpn{c}", job.name))
-            .await
-            .map_err(|e| api_error("Cannot look up VPN connections", e))?
-            .filter(|v| v.target.as_ref() == Some(&target));
-        let Some(v) = vpn else {
-            continue;
-        };
-        found.ids.insert(key("vpn_connection", c), v.id.clone());
-        let keys = ec2
-            .vpn_connection_keys(&v.id)
-            .await
-            .map_err(|e| api_error(&format!("Cannot read the tunnel keys of {}", v.id), e))?;
-        for (t, p) in pair.iter().zip(tunnel_positions(&v, pair)) {
-            let Some(p) = p else { continue };
-            found.tunnels.insert(t.index);
-            found
-                .outside_ips
-                .insert(t.index, v.tunnels[p].outside_ip.clone());
-            if let Some(k) = keys.get(p) {
-                found.keys.insert(t.index, k.clone());
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// Drift and status per tunnel from one coalesced describe of the region.
-pub async fn observe(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &CloudIds,
-) -> Result<Vec<TunnelReport>, Diagnostics> {
-    let s = site(&job.gateway)?;
-    let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
-    let snapshot = VPN_SNAPSHOTS
-        .get(region(s), || async {
-            let all = ec2
-                .list_tagged_vpn_connections()
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all.into_iter().map(|v| (v.id.clone(), v)).collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot read VPN connections", e))?;
-    let target = target(&job.gateway).ok();
-    let mut out = Vec::new();
-    for (c, pair) in job.tunnels.chunks(2).enumerate() {
-        let vpn = ids
-            .get(&key("vpn_connection", c))
-            .and_then(|id| snapshot.get(id))
-            .filter(|v| !v.is_gone() && v.target == target);
-        let ips = vpn.map(|v| tunnel_ips(v, pair));
-        for (k, _) in pair.iter().enumerate() {
-            out.push(match (vpn, &ips) {
-                (Some(v), Some(ips)) => TunnelReport {
-                    outside_ip: Some(ips[k].clone()).filter(|s| !s.is_empty()),
-                    status: v.tunnels.get(k).and_then(|t| t.status.clone()),
-                    in_sync: ids.contains_key(&key("customer_gateway", c)),
-                },
-                _ => TunnelReport::default(),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// VPN connections first (a customer gateway in use cannot be deleted), then customer gateways.
-pub async fn remove(
-    ctx: &Ctx<ProviderConfig>,
-    gateway: &Gateway,
-    ids: &mut CloudIds,
-    timeout: Duration,
-) -> Result<(), Diagnostics> {
-    let s = site(gateway)?;
-    let ec2 = clients::ec2(ctx, region(s), timeout).await?;
-    let result = async {
-        for kind in ["vpn_connection", "customer_gateway"] {
-            for (k, id) in entries_of(ids, &format!("aws.{kind}.")) {
-                tracing::info!(id, "deleting AWS {kind}");
-                let r = if kind == "vpn_connection" {
-                    ec2.delete_vpn_connection(&id).await
-                } else {
-                    ec2.delete_customer_gateway(&id).await
-                };
-                r.map_err(|e| api_error(&format!("Cannot delete {id}"), e))?;
-                ids.remove(&k);
-            }
-        }
-        Ok(())
-    }
-    .await;
-    VPN_SNAPSHOTS.forget(region(s));
-    result
 }

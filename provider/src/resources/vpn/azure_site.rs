@@ -20,7 +20,7 @@ use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
-use super::site::{SiteKey, VpnSite};
+use super::site::{KeyReadback, SiteKey, VpnSite};
 use crate::ProviderConfig;
 use crate::clients::azure::{
     Connection, Network, NewConnection, NewVnetGateway, PublicIp, VnetGateway,
@@ -69,6 +69,22 @@ pub struct AzureSite;
 impl VpnSite for AzureSite {
     fn cloud(&self) -> Cloud {
         Cloud::Azure
+    }
+
+    /// An active-active gateway's two public IPs have their addresses once the gateway exists.
+    fn learns_addresses_on_create(&self) -> bool {
+        false
+    }
+
+    /// The gateway's custom APIPA addresses hold each tunnel's BGP address, and with it its
+    /// inside /30.
+    fn records_layout(&self) -> bool {
+        true
+    }
+
+    /// Azure returns a connection's shared key as it was set.
+    fn key_readback(&self) -> KeyReadback {
+        KeyReadback::Exact
     }
 
     fn configured_asn(&self, gw: &Gateway) -> Option<i64> {
@@ -365,6 +381,205 @@ impl VpnSite for AzureSite {
         }
         Ok(())
     }
+
+    /// The inside /30s around the gateway's custom APIPA BGP addresses, except those of connection
+    /// `own`'s IPsec connections (one gateway address may serve one tunnel only).
+    async fn inside_cidrs_in_use(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        own: &str,
+        timeout: Duration,
+    ) -> Result<Vec<InUse>, Diagnostics> {
+        let s = site(gw)?;
+        let net = client(ctx, s, timeout)?;
+        let gw_name = gw.name.as_deref().unwrap_or_default();
+        let Some(g) = net
+            .get_vnet_gateway(rg(s), gw_name)
+            .await
+            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+        else {
+            return Ok(Vec::new());
+        };
+        let conns = net
+            .list_connections(rg(s))
+            .await
+            .map_err(|e| api_error("Cannot list the IPsec connections", e))?;
+        let by_address = |addr: &str| -> Option<&Connection> {
+            conns.iter().find(|c| {
+                c.gateway_id.eq_ignore_ascii_case(&g.id)
+                    && c.custom_bgp.iter().any(|(_, ip)| ip == addr)
+            })
+        };
+        let owners = apipa_owners(&g);
+        Ok(g.ip_configs
+            .iter()
+            .flat_map(|c| c.custom_apipa.iter())
+            // The owner tag names the connection; addresses set before those tags existed are
+            // traced to the IPsec connection that uses them.
+            .filter_map(|addr| match (owners.get(addr), by_address(addr)) {
+                (Some(o), _) if o == own => None,
+                (Some(o), _) => InUse::around(addr, format!("Azure connection {o}")),
+                (None, Some(c)) if is_own_piece(&c.name, own, "-t") => None,
+                (None, Some(c)) => InUse::around(addr, format!("Azure connection {}", c.name)),
+                (None, None) => {
+                    InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}"))
+                }
+            })
+            .collect())
+    }
+
+    /// Custom APIPA addresses on the gateway → local network gateways → connections.
+    async fn ensure(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let net = client(ctx, s, job.timeout)?;
+        let result = ensure_with(&net, s, job, ids).await;
+        CONNECTIONS.forget(&scope(s));
+        // The tunnels use the gateway's public IPs, which the far side already knows.
+        result.map(|()| Vec::new())
+    }
+
+    /// Drift and status from one list of the resource group's connections, shared across reads
+    /// (found by name: `ids` is not needed).
+    async fn observe(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        _ids: &CloudIds,
+    ) -> Result<Vec<TunnelReport>, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let net = client(ctx, s, Duration::from_secs(60))?;
+        let conns = CONNECTIONS
+            .get(&scope(s), || async {
+                let all = net
+                    .list_connections(rg(s))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(all
+                    .into_iter()
+                    .map(|c| (c.name.to_lowercase(), c))
+                    .collect())
+            })
+            .await
+            .map_err(|e| api_error("Cannot list VPN connections", e))?;
+        let gw_id = job.gateway.id.clone().unwrap_or_default();
+        let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
+        Ok(job
+            .tunnels
+            .iter()
+            .map(|t| {
+                let have = conns.get(&connection_name(&job.name, t.index).to_lowercase());
+                TunnelReport {
+                    outside_ip: public_ips.get(t.local_interface).cloned(),
+                    status: have.map(|c| c.status.clone()),
+                    in_sync: have.is_some_and(|c| {
+                        c.gateway_id.eq_ignore_ascii_case(&gw_id)
+                            && c.ike_v2 == (t.ike_version == 2)
+                            && c.enable_bgp
+                            && c.custom_bgp
+                                .iter()
+                                .any(|(_, ip)| *ip == t.local_bgp_ip.to_string())
+                            && c.local_gateway_id.to_lowercase().ends_with(
+                                &format!("/{}", local_gateway_name(&job.name, t.index))
+                                    .to_lowercase(),
+                            )
+                    }),
+                }
+            })
+            .collect())
+    }
+
+    /// What exists of the connection on this gateway, for import: its IPsec connections (with
+    /// their custom APIPA address, IKE version and shared key) and local network gateways.
+    async fn discover(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+    ) -> Result<Found, Diagnostics> {
+        let (gw, conn) = (&job.gateway, job.name.as_str());
+        let s = site(gw)?;
+        let net = client(ctx, s, Duration::from_secs(60))?;
+        let gw_id = gw.id.clone().unwrap_or_default();
+        let mut found = Found::default();
+        let conns = net
+            .list_connections(rg(s))
+            .await
+            .map_err(|e| api_error("Cannot list VPN connections", e))?;
+        for c in conns
+            .iter()
+            .filter(|c| c.gateway_id.eq_ignore_ascii_case(&gw_id))
+        {
+            let Some(i) = piece_index(&c.name, conn, "-t") else {
+                continue;
+            };
+            found.tunnels.insert(i);
+            found.ike_version = Some(if c.ike_v2 { 2 } else { 1 });
+            if let Some(ip) = c.custom_bgp.first().and_then(|(_, ip)| ip.parse().ok()) {
+                found.local_bgp_ips.insert(i, ip);
+            }
+            let key = net
+                .get_shared_key(rg(s), &c.name)
+                .await
+                .map_err(|e| api_error(&format!("Cannot read the shared key of {}", c.name), e))?;
+            if let Some(k) = key {
+                found.keys.insert(i, k);
+            }
+            found
+                .ids
+                .insert(format!("azure.connection.{i}"), c.name.clone());
+            let lng = local_gateway_name(conn, i);
+            if net
+                .get_local_gateway(rg(s), &lng)
+                .await
+                .map_err(|e| api_error(&format!("Cannot read local network gateway {lng}"), e))?
+                .is_some()
+            {
+                found.ids.insert(format!("azure.local_gateway.{i}"), lng);
+            }
+        }
+        if !found.tunnels.is_empty() {
+            // The connection's APIPA addresses are on the gateway (what a removal takes back).
+            found.ids.insert(
+                "azure.gateway_apipa".into(),
+                gw.name.clone().unwrap_or_default(),
+            );
+        }
+        Ok(found)
+    }
+
+    /// Connections → local network gateways → this connection's APIPA addresses on the gateway.
+    async fn remove(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<(), Diagnostics> {
+        let s = site(&job.gateway)?;
+        let net = client(ctx, s, job.timeout)?;
+        for kind in ["connection", "local_gateway"] {
+            for (k, name) in entries_of(ids, &format!("azure.{kind}.")) {
+                tracing::info!(name, "deleting Azure {kind}");
+                let r = if kind == "connection" {
+                    net.delete_connection(rg(s), &name).await
+                } else {
+                    net.delete_local_gateway(rg(s), &name).await
+                };
+                r.map_err(|e| api_error(&format!("Cannot delete {name}"), e))?;
+                ids.remove(&k);
+            }
+        }
+        if let Some(gw_name) = ids.get("azure.gateway_apipa").cloned() {
+            sync_apipa(&net, s, &gw_name, job, false).await?;
+            ids.remove("azure.gateway_apipa");
+        }
+        CONNECTIONS.forget(&scope(s));
+        Ok(())
+    }
 }
 
 fn gateway_arm_id(s: &AzureBlock, name: &str) -> String {
@@ -626,196 +841,6 @@ async fn ensure_with(
         }
         ids.insert(format!("azure.connection.{}", t.index), cname);
     }
-    Ok(())
-}
-
-/// The inside /30s around the gateway's custom APIPA BGP addresses, except those of connection
-/// `own`'s IPsec connections (one gateway address may serve one tunnel only).
-pub async fn inside_cidrs_in_use(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    own: &str,
-    timeout: Duration,
-) -> Result<Vec<InUse>, Diagnostics> {
-    let s = site(gw)?;
-    let net = client(ctx, s, timeout)?;
-    let gw_name = gw.name.as_deref().unwrap_or_default();
-    let Some(g) = net
-        .get_vnet_gateway(rg(s), gw_name)
-        .await
-        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
-    else {
-        return Ok(Vec::new());
-    };
-    let conns = net
-        .list_connections(rg(s))
-        .await
-        .map_err(|e| api_error("Cannot list the IPsec connections", e))?;
-    let by_address = |addr: &str| -> Option<&Connection> {
-        conns.iter().find(|c| {
-            c.gateway_id.eq_ignore_ascii_case(&g.id)
-                && c.custom_bgp.iter().any(|(_, ip)| ip == addr)
-        })
-    };
-    let owners = apipa_owners(&g);
-    Ok(g.ip_configs
-        .iter()
-        .flat_map(|c| c.custom_apipa.iter())
-        // The owner tag names the connection; addresses set before those tags existed are
-        // traced to the IPsec connection that uses them.
-        .filter_map(|addr| match (owners.get(addr), by_address(addr)) {
-            (Some(o), _) if o == own => None,
-            (Some(o), _) => InUse::around(addr, format!("Azure connection {o}")),
-            (None, Some(c)) if is_own_piece(&c.name, own, "-t") => None,
-            (None, Some(c)) => InUse::around(addr, format!("Azure connection {}", c.name)),
-            (None, None) => {
-                InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}"))
-            }
-        })
-        .collect())
-}
-
-/// Custom APIPA addresses on the gateway → local network gateways → connections.
-pub async fn ensure(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let s = site(&job.gateway)?;
-    let net = client(ctx, s, job.timeout)?;
-    let result = ensure_with(&net, s, job, ids).await;
-    CONNECTIONS.forget(&scope(s));
-    result
-}
-
-/// Drift and status from one list of the resource group's connections, shared across reads.
-pub async fn observe(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-) -> Result<Vec<TunnelReport>, Diagnostics> {
-    let s = site(&job.gateway)?;
-    let net = client(ctx, s, Duration::from_secs(60))?;
-    let conns = CONNECTIONS
-        .get(&scope(s), || async {
-            let all = net
-                .list_connections(rg(s))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all
-                .into_iter()
-                .map(|c| (c.name.to_lowercase(), c))
-                .collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list VPN connections", e))?;
-    let gw_id = job.gateway.id.clone().unwrap_or_default();
-    let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
-    Ok(job
-        .tunnels
-        .iter()
-        .map(|t| {
-            let have = conns.get(&connection_name(&job.name, t.index).to_lowercase());
-            TunnelReport {
-                outside_ip: public_ips.get(t.local_interface).cloned(),
-                status: have.map(|c| c.status.clone()),
-                in_sync: have.is_some_and(|c| {
-                    c.gateway_id.eq_ignore_ascii_case(&gw_id)
-                        && c.ike_v2 == (t.ike_version == 2)
-                        && c.enable_bgp
-                        && c.custom_bgp
-                            .iter()
-                            .any(|(_, ip)| *ip == t.local_bgp_ip.to_string())
-                        && c.local_gateway_id.to_lowercase().ends_with(
-                            &format!("/{}", local_gateway_name(&job.name, t.index)).to_lowercase(),
-                        )
-                }),
-            }
-        })
-        .collect())
-}
-
-/// What exists of connection `conn` on this gateway, for import: its IPsec connections (with
-/// their custom APIPA address, IKE version and shared key) and local network gateways.
-pub async fn discover(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    conn: &str,
-) -> Result<Found, Diagnostics> {
-    let s = site(gw)?;
-    let net = client(ctx, s, Duration::from_secs(60))?;
-    let gw_id = gw.id.clone().unwrap_or_default();
-    let mut found = Found::default();
-    let conns = net
-        .list_connections(rg(s))
-        .await
-        .map_err(|e| api_error("Cannot list VPN connections", e))?;
-    for c in conns
-        .iter()
-        .filter(|c| c.gateway_id.eq_ignore_ascii_case(&gw_id))
-    {
-        let Some(i) = piece_index(&c.name, conn, "-t") else {
-            continue;
-        };
-        found.tunnels.insert(i);
-        found.ike_version = Some(if c.ike_v2 { 2 } else { 1 });
-        if let Some(ip) = c.custom_bgp.first().and_then(|(_, ip)| ip.parse().ok()) {
-            found.local_bgp_ips.insert(i, ip);
-        }
-        let key = net
-            .get_shared_key(rg(s), &c.name)
-            .await
-            .map_err(|e| api_error(&format!("Cannot read the shared key of {}", c.name), e))?;
-        if let Some(k) = key {
-            found.keys.insert(i, k);
-        }
-        found
-            .ids
-            .insert(format!("azure.connection.{i}"), c.name.clone());
-        let lng = local_gateway_name(conn, i);
-        if net
-            .get_local_gateway(rg(s), &lng)
-            .await
-            .map_err(|e| api_error(&format!("Cannot read local network gateway {lng}"), e))?
-            .is_some()
-        {
-            found.ids.insert(format!("azure.local_gateway.{i}"), lng);
-        }
-    }
-    if !found.tunnels.is_empty() {
-        // The connection's APIPA addresses are on the gateway (what a removal takes back).
-        found.ids.insert(
-            "azure.gateway_apipa".into(),
-            gw.name.clone().unwrap_or_default(),
-        );
-    }
-    Ok(found)
-}
-
-/// Connections → local network gateways → this connection's APIPA addresses on the gateway.
-pub async fn remove(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let s = site(&job.gateway)?;
-    let net = client(ctx, s, job.timeout)?;
-    for kind in ["connection", "local_gateway"] {
-        for (k, name) in entries_of(ids, &format!("azure.{kind}.")) {
-            tracing::info!(name, "deleting Azure {kind}");
-            let r = if kind == "connection" {
-                net.delete_connection(rg(s), &name).await
-            } else {
-                net.delete_local_gateway(rg(s), &name).await
-            };
-            r.map_err(|e| api_error(&format!("Cannot delete {name}"), e))?;
-            ids.remove(&k);
-        }
-    }
-    if let Some(gw_name) = ids.get("azure.gateway_apipa").cloned() {
-        sync_apipa(&net, s, &gw_name, job, false).await?;
-        ids.remove("azure.gateway_apipa");
-    }
-    CONNECTIONS.forget(&scope(s));
     Ok(())
 }
 

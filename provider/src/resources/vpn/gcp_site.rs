@@ -19,7 +19,7 @@ use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
-use super::site::{SiteKey, VpnSite};
+use super::site::{KeyReadback, SiteKey, VpnSite};
 use crate::ProviderConfig;
 use crate::clients::gcp::{
     BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
@@ -51,6 +51,20 @@ pub struct GcpSite;
 impl VpnSite for GcpSite {
     fn cloud(&self) -> Cloud {
         Cloud::Gcp
+    }
+
+    /// An HA VPN gateway's two interfaces have their addresses from the start.
+    fn learns_addresses_on_create(&self) -> bool {
+        false
+    }
+
+    /// The Cloud Router's interfaces hold each tunnel's inside /30.
+    fn records_layout(&self) -> bool {
+        true
+    }
+
+    fn key_readback(&self) -> KeyReadback {
+        KeyReadback::HashOnly
     }
 
     fn configured_asn(&self, gw: &Gateway) -> Option<i64> {
@@ -293,6 +307,196 @@ impl VpnSite for GcpSite {
     }
 
     // --- a connection's GCP side -------------------------------------------------------------------
+
+    /// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
+    /// Cloud Router (interfaces of one router may not overlap).
+    async fn inside_cidrs_in_use(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        own: &str,
+        timeout: Duration,
+    ) -> Result<Vec<InUse>, Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, timeout)?;
+        router_in_use(&c, region, name, own).await
+    }
+
+    /// External gateway → tunnels → router interfaces and BGP peers.
+    async fn ensure(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let (project, region, gw_name) = parts(&job.gateway)?;
+        let c = clients::compute(ctx, project, job.timeout)?;
+        let result = ensure_with(&c, job, region, gw_name, ids).await;
+        TUNNELS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        // The tunnels use the gateway's interface addresses, which the far side already knows.
+        result.map(|()| Vec::new())
+    }
+
+    /// Drift and status from one list of the region's tunnels and routers, shared across reads
+    /// (found by name: `ids` is not needed).
+    async fn observe(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        _ids: &CloudIds,
+    ) -> Result<Vec<TunnelReport>, Diagnostics> {
+        let (project, region, gw_name) = parts(&job.gateway)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let sc = scope(project, region);
+        let tunnels = listed(
+            &TUNNELS,
+            &sc,
+            "VPN tunnels",
+            |t| t.name.clone(),
+            || c.list_vpn_tunnels(region),
+        )
+        .await?;
+        let routers = routers_of(&c, &sc, region).await?;
+        let router = routers.get(&gcp_router_name(gw_name));
+        let wanted = router.map(|r| desired_router(r, job));
+        let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
+        Ok(job
+            .tunnels
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let have = tunnels.get(&tunnel_name(&job.name, t.index));
+                let bgp_ok = match (router, &wanted) {
+                    (Some(r), Some((ifs, peers))) => {
+                        let iname = interface_name(&job.name, t.index);
+                        let pname = peer_name(&job.name, t.index);
+                        r.interfaces.iter().find(|x| x.name == iname)
+                            == ifs.iter().find(|x| x.name == iname)
+                            && r.peers.iter().find(|x| x.name == pname)
+                                == peers.iter().find(|x| x.name == pname)
+                    }
+                    _ => false,
+                };
+                TunnelReport {
+                    outside_ip: public_ips.get(t.local_interface).cloned(),
+                    status: have.map(|h| h.status.clone()),
+                    in_sync: bgp_ok
+                        && have.is_some_and(|h| tunnel_fits(h, job, i) && h.peer_ip == t.peer_ip),
+                }
+            })
+            .collect())
+    }
+
+    /// What exists of the connection on this gateway, for import: its tunnels on the gateway's
+    /// router, their interfaces and BGP peers there, and its external VPN gateway.
+    async fn discover(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+    ) -> Result<Found, Diagnostics> {
+        let (gw, conn) = (&job.gateway, job.name.as_str());
+        let (project, region, gw_name) = parts(gw)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let router_name = gcp_router_name(gw_name);
+        let mut found = Found::default();
+        let tunnels = c
+            .list_vpn_tunnels(region)
+            .await
+            .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
+        for t in &tunnels {
+            let on_this_gateway = t.router.rsplit('/').next() == Some(router_name.as_str());
+            if let Some(i) = piece_index(&t.name, conn, "-t").filter(|_| on_this_gateway) {
+                found.tunnels.insert(i);
+                found.ike_version = Some(i64::from(t.ike_version));
+                found.ids.insert(format!("gcp.tunnel.{i}"), t.name.clone());
+            }
+        }
+        let ext = external_gateway_name(conn);
+        if c.get_external_gateway(&ext)
+            .await
+            .map_err(|e| api_error("Cannot read the external VPN gateway", e))?
+            .is_some()
+        {
+            found.ids.insert("gcp.external_gateway".into(), ext);
+        }
+        let router = c
+            .get_router(region, &router_name)
+            .await
+            .map_err(|e| api_error("Cannot read the Cloud Router", e))?;
+        for iface in router.iter().flat_map(|r| &r.interfaces) {
+            let Some(i) = piece_index(&iface.name, conn, "-if") else {
+                continue;
+            };
+            if let Some(ip) = iface
+                .ip_range
+                .split('/')
+                .next()
+                .and_then(|a| a.parse().ok())
+            {
+                found.local_bgp_ips.insert(i, ip);
+            }
+            found.ids.insert("gcp.router".into(), router_name.clone());
+        }
+        if let Some(p) = router
+            .iter()
+            .flat_map(|r| &r.peers)
+            .find(|p| is_own_piece(&p.name, conn, "-bgp"))
+        {
+            found.advertised_routes = p.advertised_ip_ranges.clone();
+        }
+        Ok(found)
+    }
+
+    /// Router entries → tunnels → external gateway.
+    async fn remove(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<(), Diagnostics> {
+        let (project, region, gw_name) = parts(&job.gateway)?;
+        let c = clients::compute(ctx, project, job.timeout)?;
+        let router = gcp_router_name(gw_name);
+        {
+            let lock = ROUTER_LOCKS.get(&format!("{project}/{region}/{router}"));
+            let _held = lock.lock().await;
+            if let Some(current) = c
+                .get_router(region, &router)
+                .await
+                .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+            {
+                let none = SideJob {
+                    tunnels: Vec::new(),
+                    ..job.clone()
+                };
+                let (interfaces, peers) = desired_router(&current, &none);
+                if interfaces != current.interfaces || peers != current.peers {
+                    tracing::info!(router, "removing this connection's BGP sessions");
+                    c.put_router_peers(region, &router, interfaces, peers)
+                        .await
+                        .map_err(|e| api_error("Cannot update the Cloud Router", e))?;
+                }
+            }
+            ids.remove("gcp.router");
+        }
+        for (k, name) in entries_of(ids, "gcp.tunnel.") {
+            tracing::info!(tunnel = name, "deleting GCP VPN tunnel");
+            c.delete_vpn_tunnel(region, &name)
+                .await
+                .map_err(|e| api_error(&format!("Cannot delete tunnel {name}"), e))?;
+            ids.remove(&k);
+        }
+        if let Some(ext) = ids.get("gcp.external_gateway").cloned() {
+            c.delete_external_gateway(&ext)
+                .await
+                .map_err(|e| api_error("Cannot delete the external VPN gateway", e))?;
+            ids.remove("gcp.external_gateway");
+        }
+        TUNNELS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        Ok(())
+    }
 }
 
 /// A region-wide list from `snaps`, by name: fetched once, shared by concurrent reads.
@@ -331,7 +535,7 @@ async fn routers_of(
     .await
 }
 
-/// What [`inside_cidrs_in_use`] reports, with a client at hand (none when the router is gone).
+/// What [`VpnSite::inside_cidrs_in_use`] reports, with a client at hand (none when the router is gone).
 async fn router_in_use(
     c: &Compute,
     region: &str,
@@ -559,189 +763,5 @@ fn refuse_taken(taken: &[InUse], job: &SideJob) -> Result<(), Diagnostics> {
             .into());
         }
     }
-    Ok(())
-}
-
-// --- a connection's GCP side -------------------------------------------------------------------
-
-/// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
-/// Cloud Router (interfaces of one router may not overlap).
-pub async fn inside_cidrs_in_use(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    own: &str,
-    timeout: Duration,
-) -> Result<Vec<InUse>, Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, timeout)?;
-    router_in_use(&c, region, name, own).await
-}
-
-/// External gateway → tunnels → router interfaces and BGP peers.
-pub async fn ensure(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, job.timeout)?;
-    let result = ensure_with(&c, job, region, gw_name, ids).await;
-    TUNNELS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    result
-}
-
-/// Drift and status from one list of the region's tunnels and routers, shared across reads.
-pub async fn observe(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-) -> Result<Vec<TunnelReport>, Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let sc = scope(project, region);
-    let tunnels = listed(
-        &TUNNELS,
-        &sc,
-        "VPN tunnels",
-        |t| t.name.clone(),
-        || c.list_vpn_tunnels(region),
-    )
-    .await?;
-    let routers = routers_of(&c, &sc, region).await?;
-    let router = routers.get(&gcp_router_name(gw_name));
-    let wanted = router.map(|r| desired_router(r, job));
-    let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
-    Ok(job
-        .tunnels
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let have = tunnels.get(&tunnel_name(&job.name, t.index));
-            let bgp_ok = match (router, &wanted) {
-                (Some(r), Some((ifs, peers))) => {
-                    let iname = interface_name(&job.name, t.index);
-                    let pname = peer_name(&job.name, t.index);
-                    r.interfaces.iter().find(|x| x.name == iname)
-                        == ifs.iter().find(|x| x.name == iname)
-                        && r.peers.iter().find(|x| x.name == pname)
-                            == peers.iter().find(|x| x.name == pname)
-                }
-                _ => false,
-            };
-            TunnelReport {
-                outside_ip: public_ips.get(t.local_interface).cloned(),
-                status: have.map(|h| h.status.clone()),
-                in_sync: bgp_ok
-                    && have.is_some_and(|h| tunnel_fits(h, job, i) && h.peer_ip == t.peer_ip),
-            }
-        })
-        .collect())
-}
-
-/// What exists of connection `conn` on this gateway, for import: its tunnels on the gateway's
-/// router, their interfaces and BGP peers there, and its external VPN gateway.
-pub async fn discover(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    conn: &str,
-) -> Result<Found, Diagnostics> {
-    let (project, region, gw_name) = parts(gw)?;
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let router_name = gcp_router_name(gw_name);
-    let mut found = Found::default();
-    let tunnels = c
-        .list_vpn_tunnels(region)
-        .await
-        .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
-    for t in &tunnels {
-        let on_this_gateway = t.router.rsplit('/').next() == Some(router_name.as_str());
-        if let Some(i) = piece_index(&t.name, conn, "-t").filter(|_| on_this_gateway) {
-            found.tunnels.insert(i);
-            found.ike_version = Some(i64::from(t.ike_version));
-            found.ids.insert(format!("gcp.tunnel.{i}"), t.name.clone());
-        }
-    }
-    let ext = external_gateway_name(conn);
-    if c.get_external_gateway(&ext)
-        .await
-        .map_err(|e| api_error("Cannot read the external VPN gateway", e))?
-        .is_some()
-    {
-        found.ids.insert("gcp.external_gateway".into(), ext);
-    }
-    let router = c
-        .get_router(region, &router_name)
-        .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?;
-    for iface in router.iter().flat_map(|r| &r.interfaces) {
-        let Some(i) = piece_index(&iface.name, conn, "-if") else {
-            continue;
-        };
-        if let Some(ip) = iface
-            .ip_range
-            .split('/')
-            .next()
-            .and_then(|a| a.parse().ok())
-        {
-            found.local_bgp_ips.insert(i, ip);
-        }
-        found.ids.insert("gcp.router".into(), router_name.clone());
-    }
-    if let Some(p) = router
-        .iter()
-        .flat_map(|r| &r.peers)
-        .find(|p| is_own_piece(&p.name, conn, "-bgp"))
-    {
-        found.advertised_routes = p.advertised_ip_ranges.clone();
-    }
-    Ok(found)
-}
-
-/// Router entries → tunnels → external gateway.
-pub async fn remove(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, job.timeout)?;
-    let router = gcp_router_name(gw_name);
-    {
-        let lock = ROUTER_LOCKS.get(&format!("{project}/{region}/{router}"));
-        let _held = lock.lock().await;
-        if let Some(current) = c
-            .get_router(region, &router)
-            .await
-            .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-        {
-            let none = SideJob {
-                tunnels: Vec::new(),
-                ..job.clone()
-            };
-            let (interfaces, peers) = desired_router(&current, &none);
-            if interfaces != current.interfaces || peers != current.peers {
-                tracing::info!(router, "removing this connection's BGP sessions");
-                c.put_router_peers(region, &router, interfaces, peers)
-                    .await
-                    .map_err(|e| api_error("Cannot update the Cloud Router", e))?;
-            }
-        }
-        ids.remove("gcp.router");
-    }
-    for (k, name) in entries_of(ids, "gcp.tunnel.") {
-        tracing::info!(tunnel = name, "deleting GCP VPN tunnel");
-        c.delete_vpn_tunnel(region, &name)
-            .await
-            .map_err(|e| api_error(&format!("Cannot delete tunnel {name}"), e))?;
-        ids.remove(&k);
-    }
-    if let Some(ext) = ids.get("gcp.external_gateway").cloned() {
-        c.delete_external_gateway(&ext)
-            .await
-            .map_err(|e| api_error("Cannot delete the external VPN gateway", e))?;
-        ids.remove("gcp.external_gateway");
-    }
-    TUNNELS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
     Ok(())
 }

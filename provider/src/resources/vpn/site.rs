@@ -2,6 +2,10 @@
 //! `multicloud_vpn_connection` ask [`site`] for the cloud's [`VpnSite`] and call it the same way
 //! whichever cloud it is, so another cloud is one more implementation (and one more arm in
 //! [`site`]) rather than one more arm at every place a resource talks to a cloud.
+//!
+//! Where the clouds differ in a way the resources must know about, the difference is a property
+//! of the site ([`VpnSite::learns_addresses_on_create`], [`VpnSite::records_layout`],
+//! [`VpnSite::key_readback`]) rather than a test of which cloud it is.
 
 use std::time::Duration;
 
@@ -13,7 +17,7 @@ use super::azure_site::AzureSite;
 use super::gateway_model::Gateway;
 use super::gcp_site::GcpSite;
 use super::rules::Cloud;
-use super::side::SiteFacts;
+use super::side::{CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport};
 use crate::ProviderConfig;
 
 /// The site of `cloud`: the one place that tells the clouds apart by name.
@@ -30,6 +34,19 @@ pub fn sites() -> impl Iterator<Item = &'static dyn VpnSite> {
     Cloud::ALL.into_iter().map(site)
 }
 
+/// How a side gives back a tunnel's pre-shared key when a connection is imported, best first: an
+/// import takes each key from the side with the better copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyReadback {
+    /// The key as it was set (Azure's shared key).
+    Exact,
+    /// From the tunnel's options, else from the configuration document the cloud generates
+    /// (AWS).
+    Recovered,
+    /// Never: the cloud keeps only a hash (GCP).
+    HashOnly,
+}
+
 /// A site block as the cloud sees it: defaults filled in, names spelled the way the cloud compares
 /// them, held as a gateway with only that block set. Two configurations with the same key
 /// describe the same gateway, so an imported state (which holds what the cloud reports) and a
@@ -37,11 +54,28 @@ pub fn sites() -> impl Iterator<Item = &'static dyn VpnSite> {
 #[derive(Debug, PartialEq)]
 pub struct SiteKey(pub Gateway);
 
-/// One cloud's half of the VPN resources: its gateway (the site). Every operation takes the same arguments and returns the same shape for every
+/// One cloud's half of the VPN resources: its gateway (the site), and its side of each
+/// connection. Every operation takes the same arguments and returns the same shape for every
 /// cloud; a cloud with nothing to say returns the empty value (see each method).
 #[async_trait]
 pub trait VpnSite: Send + Sync {
     fn cloud(&self) -> Cloud;
+
+    // --- how this cloud differs -----------------------------------------------------------
+
+    /// Whether each tunnel gets its own outside address when this side creates it (AWS: every VPN
+    /// connection brings two), instead of using the gateway's fixed public addresses. Such a side
+    /// is built first and the far side is then built towards the addresses [`Self::ensure`]
+    /// returns; the far side sees one interface per tunnel; and the gateway's `public_ips` say
+    /// nothing about the tunnels, so their addresses are unknown until the apply.
+    fn learns_addresses_on_create(&self) -> bool;
+
+    /// Whether this side records a connection's layout exactly (tunnel count, inside CIDRs and
+    /// IKE version: GCP's router interfaces, Azure's custom APIPA addresses), so that an import
+    /// can read it back from here. AWS echoes inside CIDRs only in some API versions.
+    fn records_layout(&self) -> bool;
+
+    fn key_readback(&self) -> KeyReadback;
 
     // --- the gateway's configuration (pure) -----------------------------------------------
 
@@ -106,6 +140,56 @@ pub trait VpnSite: Send + Sync {
         gw: &Gateway,
         timeout: Duration,
     ) -> Result<(), Diagnostics>;
+
+    // --- a connection's side ----------------------------------------------------------------
+
+    /// The inside /30s that something other than connection `own` uses on this gateway, for a
+    /// plan to avoid (what the cloud would refuse, or silently break on).
+    async fn inside_cidrs_in_use(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        own: &str,
+        timeout: Duration,
+    ) -> Result<Vec<InUse>, Diagnostics>;
+
+    /// Creates what is missing of this side, keeps what exists (so a retry resumes), recording
+    /// each object in `ids` as soon as it exists. Returns this side's outside address per tunnel
+    /// when it [learns them on create](Self::learns_addresses_on_create); empty otherwise (its
+    /// tunnels use the gateway's public addresses, known before).
+    async fn ensure(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<Vec<String>, Diagnostics>;
+
+    /// Status and drift per tunnel, in `job.tunnels` order. `ids` is what the state recorded;
+    /// a side that finds its objects by name may ignore it.
+    async fn observe(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &CloudIds,
+    ) -> Result<Vec<TunnelReport>, Diagnostics>;
+
+    /// Removes what `ids` records of this side, in reverse order of creation, dropping each entry
+    /// once its object is gone (so a retry resumes) and tolerating objects already gone.
+    async fn remove(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<(), Diagnostics>;
+
+    /// What exists of connection `job.name` on `job.gateway`, for import. `job.tunnels` is the
+    /// layout when it is known; it is empty when the layout is being read from a side that
+    /// [records it](Self::records_layout), which finds its pieces by name alone.
+    async fn discover(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+    ) -> Result<Found, Diagnostics>;
 }
 
 /// Every import id form, site by site (what an invalid id is told to use).
@@ -123,4 +207,29 @@ pub fn missing_identity_attribute(name: &str, why: &str) -> Diagnostics {
         format!("identity.{name} is required {why}."),
     )
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the per-cloud matches said before the sites had properties.
+    #[test]
+    fn each_site_says_how_its_cloud_differs() {
+        for cloud in Cloud::ALL {
+            let s = site(cloud);
+            assert_eq!(s.cloud(), cloud);
+            assert_eq!(
+                s.learns_addresses_on_create(),
+                cloud == Cloud::Aws,
+                "{cloud}"
+            );
+            assert_eq!(s.records_layout(), cloud != Cloud::Aws, "{cloud}");
+        }
+        let mut by_key: Vec<(KeyReadback, Cloud)> =
+            Cloud::ALL.map(|c| (site(c).key_readback(), c)).to_vec();
+        by_key.sort();
+        let order: Vec<Cloud> = by_key.into_iter().map(|(_, c)| c).collect();
+        assert_eq!(order, [Cloud::Azure, Cloud::Aws, Cloud::Gcp]);
+    }
 }
