@@ -7,34 +7,38 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
-use super::gateway_model::{AZURE_DEFAULT_SKU, AzureSite, Gateway, azure_public_ip_names};
-use super::rules::Cloud;
+use super::gateway_model::{
+    AZURE_DEFAULT_SKU, AzureSite as AzureBlock, Gateway, azure_public_ip_names,
+};
+use super::rules::{self, Cloud};
 use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
+use super::site::{KeyReadback, SiteKey, VpnSite};
 use crate::ProviderConfig;
 use crate::clients::azure::{
     Connection, Network, NewConnection, NewVnetGateway, PublicIp, VnetGateway,
 };
 
-fn site(gw: &Gateway) -> Result<&AzureSite, Diagnostics> {
+fn site(gw: &Gateway) -> Result<&AzureBlock, Diagnostics> {
     gw.azure
         .as_ref()
         .ok_or_else(|| Diagnostic::error("Internal error", "not an Azure gateway").into())
 }
 
-fn rg(s: &AzureSite) -> &str {
+fn rg(s: &AzureBlock) -> &str {
     s.resource_group.as_deref().unwrap_or_default()
 }
 
 fn client(
     ctx: &Ctx<ProviderConfig>,
-    s: &AzureSite,
+    s: &AzureBlock,
     timeout: Duration,
 ) -> Result<Network, Diagnostics> {
     clients::network(
@@ -58,82 +62,531 @@ fn facts(g: &VnetGateway, ips: Vec<String>) -> SiteFacts {
     }
 }
 
-// --- the gateway ---------------------------------------------------------------------------
+/// The Azure site, as the VPN resources use it.
+pub struct AzureSite;
 
-pub async fn create_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    timeout: Duration,
-) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
-    let s = site(gw).map_err(|d| (None, d))?;
-    let net = client(ctx, s, timeout).map_err(|d| (None, d))?;
-    forget_gateways(s);
-    let name = gw.name.clone().unwrap_or_default();
-    let location = s.location.clone().unwrap_or_default();
-    let mut pip_ids = Vec::new();
-    let mut ips = Vec::new();
-    for pip in azure_public_ip_names(&name) {
-        tracing::info!(pip, "creating Azure public IP");
-        let p = net
-            .put_public_ip(rg(s), &pip, &location, &[])
-            .await
-            .map_err(|e| {
-                (
-                    // Recorded even now: destroy then removes an IP made before this one.
-                    Some(gateway_arm_id(s, &name)),
-                    api_error(&format!("Cannot create public IP {pip}"), e),
-                )
-            })?;
-        pip_ids.push(p.id.clone());
-        ips.push(p.ip_address.unwrap_or_default());
+#[async_trait]
+impl VpnSite for AzureSite {
+    fn cloud(&self) -> Cloud {
+        Cloud::Azure
     }
-    tracing::info!(
-        name,
-        "creating Azure virtual network gateway (Azure takes 30-45 minutes)"
-    );
-    let g = net
-        .put_vnet_gateway(
-            rg(s),
-            &name,
-            &NewVnetGateway {
-                location,
-                sku: s.sku.clone().unwrap_or_else(|| AZURE_DEFAULT_SKU.into()),
-                gateway_subnet_id: s.gateway_subnet_id.clone().unwrap_or_default(),
-                public_ip_ids: [pip_ids[0].clone(), pip_ids[1].clone()],
-                asn: s.asn.unwrap_or(super::rules::AZURE_DEFAULT_ASN as i64) as u32,
-                custom_apipa: [Vec::new(), Vec::new()],
-            },
+
+    /// An active-active gateway's two public IPs have their addresses once the gateway exists.
+    fn learns_addresses_on_create(&self) -> bool {
+        false
+    }
+
+    /// The gateway's custom APIPA addresses hold each tunnel's BGP address, and with it its
+    /// inside /30.
+    fn records_layout(&self) -> bool {
+        true
+    }
+
+    /// Azure returns a connection's shared key as it was set.
+    fn key_readback(&self) -> KeyReadback {
+        KeyReadback::Exact
+    }
+
+    fn configured_asn(&self, gw: &Gateway) -> Option<i64> {
+        Some(
+            gw.azure
+                .as_ref()?
+                .asn
+                .unwrap_or(rules::AZURE_DEFAULT_ASN as i64),
         )
-        .await
-        .map_err(|e| {
-            // The gateway's id is predictable; record it so a destroy also cleans up the IPs.
-            (
-                Some(gateway_arm_id(s, &name)),
-                api_error("Cannot create the virtual network gateway", e),
-            )
-        })?;
-    // Static public IPs get their address when the gateway uses them.
-    for (i, pip) in azure_public_ip_names(&name).iter().enumerate() {
-        if ips[i].is_empty()
-            && let Ok(Some(p)) = net.get_public_ip(rg(s), pip).await
-        {
-            ips[i] = p.ip_address.unwrap_or_default();
+    }
+
+    fn site_key(&self, gw: &Gateway) -> Option<SiteKey> {
+        let s = gw.azure.as_ref()?;
+        let lower = |s: &Option<String>| s.as_ref().map(|s| s.to_ascii_lowercase());
+        Some(SiteKey(Gateway {
+            azure: Some(AzureBlock {
+                subscription_id: lower(&s.subscription_id),
+                resource_group: lower(&s.resource_group),
+                // "West Europe" and "westeurope" are one location to ARM.
+                location: s
+                    .location
+                    .as_ref()
+                    .map(|l| l.to_ascii_lowercase().replace(' ', "")),
+                gateway_subnet_id: lower(&s.gateway_subnet_id),
+                asn: Some(s.asn.unwrap_or(rules::AZURE_DEFAULT_ASN as i64)),
+                sku: Some(
+                    s.sku
+                        .clone()
+                        .unwrap_or_else(|| AZURE_DEFAULT_SKU.to_string()),
+                ),
+            }),
+            ..Gateway::default()
+        }))
+    }
+
+    fn import_format(&self) -> &'static str {
+        "azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)"
+    }
+
+    fn parse_import_id(&self, parts: &[&str]) -> Option<Gateway> {
+        let named = |subscription: &str, resource_group: &str, name: &str| Gateway {
+            name: Some(name.to_string()),
+            azure: Some(AzureBlock {
+                subscription_id: Some(subscription.to_string()),
+                resource_group: Some(resource_group.to_string()),
+                ..AzureBlock::default()
+            }),
+            ..Gateway::default()
+        };
+        match parts {
+            ["azure", subscription, resource_group, name] => {
+                Some(named(subscription, resource_group, name))
+            }
+            [
+                "subscriptions",
+                subscription,
+                rg_key,
+                resource_group,
+                "providers",
+                provider,
+                kind,
+                name,
+            ] if rg_key.eq_ignore_ascii_case("resourceGroups")
+                && provider.eq_ignore_ascii_case("Microsoft.Network")
+                && kind.eq_ignore_ascii_case("virtualNetworkGateways") =>
+            {
+                Some(named(subscription, resource_group, name))
+            }
+            _ => None,
         }
     }
-    Ok(facts(&g, ips))
+
+    /// The gateway's resource id names its subscription and resource group.
+    fn identity_region(&self, _gw: &Gateway) -> Option<String> {
+        None
+    }
+
+    /// The gateway's resource id is an import id.
+    fn import_id(&self, _region: Option<String>, id: String) -> Result<String, Diagnostics> {
+        Ok(id)
+    }
+
+    // --- the gateway ---------------------------------------------------------------------------
+
+    async fn create_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        timeout: Duration,
+    ) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
+        let s = site(gw).map_err(|d| (None, d))?;
+        let net = client(ctx, s, timeout).map_err(|d| (None, d))?;
+        forget_gateways(s);
+        let name = gw.name.clone().unwrap_or_default();
+        let location = s.location.clone().unwrap_or_default();
+        let mut pip_ids = Vec::new();
+        let mut ips = Vec::new();
+        for pip in azure_public_ip_names(&name) {
+            tracing::info!(pip, "creating Azure public IP");
+            let p = net
+                .put_public_ip(rg(s), &pip, &location, &[])
+                .await
+                .map_err(|e| {
+                    (
+                        // Recorded even now: destroy then removes an IP made before this one.
+                        Some(gateway_arm_id(s, &name)),
+                        api_error(&format!("Cannot create public IP {pip}"), e),
+                    )
+                })?;
+            pip_ids.push(p.id.clone());
+            ips.push(p.ip_address.unwrap_or_default());
+        }
+        tracing::info!(
+            name,
+            "creating Azure virtual network gateway (Azure takes 30-45 minutes)"
+        );
+        let g = net
+            .put_vnet_gateway(
+                rg(s),
+                &name,
+                &NewVnetGateway {
+                    location,
+                    sku: s.sku.clone().unwrap_or_else(|| AZURE_DEFAULT_SKU.into()),
+                    gateway_subnet_id: s.gateway_subnet_id.clone().unwrap_or_default(),
+                    public_ip_ids: [pip_ids[0].clone(), pip_ids[1].clone()],
+                    asn: s.asn.unwrap_or(rules::AZURE_DEFAULT_ASN as i64) as u32,
+                    custom_apipa: [Vec::new(), Vec::new()],
+                },
+            )
+            .await
+            .map_err(|e| {
+                // The gateway's id is predictable; record it so a destroy also cleans up the IPs.
+                (
+                    Some(gateway_arm_id(s, &name)),
+                    api_error("Cannot create the virtual network gateway", e),
+                )
+            })?;
+        // Static public IPs get their address when the gateway uses them.
+        for (i, pip) in azure_public_ip_names(&name).iter().enumerate() {
+            if ips[i].is_empty()
+                && let Ok(Some(p)) = net.get_public_ip(rg(s), pip).await
+            {
+                ips[i] = p.ip_address.unwrap_or_default();
+            }
+        }
+        Ok(facts(&g, ips))
+    }
+
+    /// The id a create of `gw` gives its gateway, known before anything exists (ARM ids are names).
+    fn known_gateway_id(&self, gw: &Gateway) -> Option<String> {
+        let s = site(gw).ok()?;
+        Some(gateway_arm_id(s, gw.name.as_deref()?))
+    }
+
+    /// None when the gateway or one of its public IPs is gone: the next apply re-creates the site.
+    async fn read_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<Option<SiteFacts>, Diagnostics> {
+        let s = site(gw)?;
+        let net = client(ctx, s, Duration::from_secs(60))?;
+        let name = gw.name.clone().unwrap_or_default();
+        let gateways = GATEWAYS
+            .get(&scope(s), || async {
+                let all = net
+                    .list_vnet_gateways(rg(s))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(all
+                    .into_iter()
+                    .map(|g| (g.name.to_lowercase(), g))
+                    .collect())
+            })
+            .await
+            .map_err(|e| api_error("Cannot list virtual network gateways", e))?;
+        let pips = PUBLIC_IPS
+            .get(&scope(s), || async {
+                let all = net
+                    .list_public_ips(rg(s))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(all
+                    .into_iter()
+                    .map(|p| (p.name.to_lowercase(), p))
+                    .collect())
+            })
+            .await
+            .map_err(|e| api_error("Cannot list public IPs", e))?;
+        let g = gateways.get(&name.to_lowercase());
+        let mut ips = Vec::new();
+        let mut missing = Vec::new();
+        if g.is_none() {
+            missing.push(format!("virtual network gateway {name}"));
+        }
+        for pip in azure_public_ip_names(&name) {
+            match pips.get(&pip.to_lowercase()) {
+                Some(p) => ips.push(p.ip_address.clone().unwrap_or_default()),
+                None => missing.push(format!("public IP {pip}")),
+            }
+        }
+        // Nothing left: the next apply creates the site again. Something left: the facts name what
+        // is gone, and the plan replaces the site rather than forget the rest.
+        Ok(match g {
+            None if ips.is_empty() => None,
+            Some(g) => Some(SiteFacts {
+                missing,
+                ..facts(g, ips)
+            }),
+            None => Some(SiteFacts {
+                id: gw.id.clone().unwrap_or_default(),
+                asn: gw.asn.unwrap_or_default(),
+                public_ips: gw.public_ips.clone().unwrap_or_default(),
+                bgp_peering_addresses: gw.bgp_peering_addresses.clone().unwrap_or_default(),
+                missing,
+            }),
+        })
+    }
+
+    /// The site of an existing active-active gateway whose public IPs are `NAME-pip0` and `NAME-pip1`
+    /// (what a multicloud_vpn_gateway deletes with it), for import.
+    async fn import_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        named: &Gateway,
+    ) -> Result<Gateway, Diagnostics> {
+        let s = site(named)?;
+        let subscription = s.subscription_id.as_deref().unwrap_or_default();
+        let resource_group = rg(s);
+        let name = named.name.as_deref().unwrap_or_default();
+        let net = clients::network(ctx, subscription, Duration::from_secs(60))?;
+        let cannot =
+            |why: String| -> Diagnostics { Diagnostic::error("Cannot import", why).into() };
+        let g = net
+            .get_vnet_gateway(resource_group, name)
+            .await
+            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+            .ok_or_else(|| {
+                cannot(format!(
+                    "There is no virtual network gateway {name} in resource group {resource_group}."
+                ))
+            })?;
+        let pips = azure_public_ip_names(name);
+        let ours = g.ip_configs.len() == pips.len()
+            && g.ip_configs.iter().zip(&pips).all(|(c, pip)| {
+                c.public_ip_id
+                    .to_ascii_lowercase()
+                    .ends_with(&format!("/publicipaddresses/{}", pip.to_ascii_lowercase()))
+            });
+        if !ours {
+            return Err(cannot(format!(
+                "{name} is not an active-active gateway on the public IPs {} and {}, which a multicloud_vpn_gateway owns and deletes with it.",
+                pips[0], pips[1]
+            )));
+        }
+        Ok(Gateway {
+            id: Some(g.id.clone()),
+            name: Some(name.to_string()),
+            cloud: Some(Cloud::Azure.as_str().to_string()),
+            azure: Some(AzureBlock {
+                subscription_id: Some(subscription.to_string()),
+                resource_group: Some(resource_group.to_string()),
+                location: Some(g.location.clone()),
+                gateway_subnet_id: g.ip_configs.first().map(|c| c.subnet_id.clone()),
+                asn: Some(i64::from(g.asn)),
+                sku: Some(g.sku.clone()),
+            }),
+            ..Gateway::default()
+        })
+    }
+
+    /// Gateway, then its public IPs (Azure refuses to delete an IP still in use).
+    async fn delete_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        timeout: Duration,
+    ) -> Result<(), Diagnostics> {
+        let s = site(gw)?;
+        let net = client(ctx, s, timeout)?;
+        forget_gateways(s);
+        let name = gw.name.clone().unwrap_or_default();
+        tracing::info!(
+            name,
+            "deleting Azure virtual network gateway (this takes a while)"
+        );
+        net.delete_vnet_gateway(rg(s), &name)
+            .await
+            .map_err(|e| api_error("Cannot delete the virtual network gateway", e))?;
+        for pip in azure_public_ip_names(&name) {
+            net.delete_public_ip(rg(s), &pip)
+                .await
+                .map_err(|e| api_error(&format!("Cannot delete public IP {pip}"), e))?;
+        }
+        Ok(())
+    }
+
+    /// The inside /30s around the gateway's custom APIPA BGP addresses, except those of connection
+    /// `own`'s IPsec connections (one gateway address may serve one tunnel only).
+    async fn inside_cidrs_in_use(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        own: &str,
+        timeout: Duration,
+    ) -> Result<Vec<InUse>, Diagnostics> {
+        let s = site(gw)?;
+        let net = client(ctx, s, timeout)?;
+        let gw_name = gw.name.as_deref().unwrap_or_default();
+        let Some(g) = net
+            .get_vnet_gateway(rg(s), gw_name)
+            .await
+            .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
+        else {
+            return Ok(Vec::new());
+        };
+        let conns = net
+            .list_connections(rg(s))
+            .await
+            .map_err(|e| api_error("Cannot list the IPsec connections", e))?;
+        let by_address = |addr: &str| -> Option<&Connection> {
+            conns.iter().find(|c| {
+                c.gateway_id.eq_ignore_ascii_case(&g.id)
+                    && c.custom_bgp.iter().any(|(_, ip)| ip == addr)
+            })
+        };
+        let owners = apipa_owners(&g);
+        Ok(g.ip_configs
+            .iter()
+            .flat_map(|c| c.custom_apipa.iter())
+            // The owner tag names the connection; addresses set before those tags existed are
+            // traced to the IPsec connection that uses them.
+            .filter_map(|addr| match (owners.get(addr), by_address(addr)) {
+                (Some(o), _) if o == own => None,
+                (Some(o), _) => InUse::around(addr, format!("Azure connection {o}")),
+                (None, Some(c)) if is_own_piece(&c.name, own, "-t") => None,
+                (None, Some(c)) => InUse::around(addr, format!("Azure connection {}", c.name)),
+                (None, None) => {
+                    InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}"))
+                }
+            })
+            .collect())
+    }
+
+    /// Custom APIPA addresses on the gateway → local network gateways → connections.
+    async fn ensure(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let net = client(ctx, s, job.timeout)?;
+        let result = ensure_with(&net, s, job, ids).await;
+        CONNECTIONS.forget(&scope(s));
+        // The tunnels use the gateway's public IPs, which the far side already knows.
+        result.map(|()| Vec::new())
+    }
+
+    /// Drift and status from one list of the resource group's connections, shared across reads
+    /// (found by name: `ids` is not needed).
+    async fn observe(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        _ids: &CloudIds,
+    ) -> Result<Vec<TunnelReport>, Diagnostics> {
+        let s = site(&job.gateway)?;
+        let net = client(ctx, s, Duration::from_secs(60))?;
+        let conns = CONNECTIONS
+            .get(&scope(s), || async {
+                let all = net
+                    .list_connections(rg(s))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(all
+                    .into_iter()
+                    .map(|c| (c.name.to_lowercase(), c))
+                    .collect())
+            })
+            .await
+            .map_err(|e| api_error("Cannot list VPN connections", e))?;
+        let gw_id = job.gateway.id.clone().unwrap_or_default();
+        let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
+        Ok(job
+            .tunnels
+            .iter()
+            .map(|t| {
+                let have = conns.get(&connection_name(&job.name, t.index).to_lowercase());
+                TunnelReport {
+                    outside_ip: public_ips.get(t.local_interface).cloned(),
+                    status: have.map(|c| c.status.clone()),
+                    in_sync: have.is_some_and(|c| {
+                        c.gateway_id.eq_ignore_ascii_case(&gw_id)
+                            && c.ike_v2 == (t.ike_version == 2)
+                            && c.enable_bgp
+                            && c.custom_bgp
+                                .iter()
+                                .any(|(_, ip)| *ip == t.local_bgp_ip.to_string())
+                            && c.local_gateway_id.to_lowercase().ends_with(
+                                &format!("/{}", local_gateway_name(&job.name, t.index))
+                                    .to_lowercase(),
+                            )
+                    }),
+                }
+            })
+            .collect())
+    }
+
+    /// What exists of the connection on this gateway, for import: its IPsec connections (with
+    /// their custom APIPA address, IKE version and shared key) and local network gateways.
+    async fn discover(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+    ) -> Result<Found, Diagnostics> {
+        let (gw, conn) = (&job.gateway, job.name.as_str());
+        let s = site(gw)?;
+        let net = client(ctx, s, Duration::from_secs(60))?;
+        let gw_id = gw.id.clone().unwrap_or_default();
+        let mut found = Found::default();
+        let conns = net
+            .list_connections(rg(s))
+            .await
+            .map_err(|e| api_error("Cannot list VPN connections", e))?;
+        for c in conns
+            .iter()
+            .filter(|c| c.gateway_id.eq_ignore_ascii_case(&gw_id))
+        {
+            let Some(i) = piece_index(&c.name, conn, "-t") else {
+                continue;
+            };
+            found.tunnels.insert(i);
+            found.ike_version = Some(if c.ike_v2 { 2 } else { 1 });
+            if let Some(ip) = c.custom_bgp.first().and_then(|(_, ip)| ip.parse().ok()) {
+                found.local_bgp_ips.insert(i, ip);
+            }
+            let key = net
+                .get_shared_key(rg(s), &c.name)
+                .await
+                .map_err(|e| api_error(&format!("Cannot read the shared key of {}", c.name), e))?;
+            if let Some(k) = key {
+                found.keys.insert(i, k);
+            }
+            found
+                .ids
+                .insert(format!("azure.connection.{i}"), c.name.clone());
+            let lng = local_gateway_name(conn, i);
+            if net
+                .get_local_gateway(rg(s), &lng)
+                .await
+                .map_err(|e| api_error(&format!("Cannot read local network gateway {lng}"), e))?
+                .is_some()
+            {
+                found.ids.insert(format!("azure.local_gateway.{i}"), lng);
+            }
+        }
+        if !found.tunnels.is_empty() {
+            // The connection's APIPA addresses are on the gateway (what a removal takes back).
+            found.ids.insert(
+                "azure.gateway_apipa".into(),
+                gw.name.clone().unwrap_or_default(),
+            );
+        }
+        Ok(found)
+    }
+
+    /// Connections → local network gateways → this connection's APIPA addresses on the gateway.
+    async fn remove(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<(), Diagnostics> {
+        let s = site(&job.gateway)?;
+        let net = client(ctx, s, job.timeout)?;
+        for kind in ["connection", "local_gateway"] {
+            for (k, name) in entries_of(ids, &format!("azure.{kind}.")) {
+                tracing::info!(name, "deleting Azure {kind}");
+                let r = if kind == "connection" {
+                    net.delete_connection(rg(s), &name).await
+                } else {
+                    net.delete_local_gateway(rg(s), &name).await
+                };
+                r.map_err(|e| api_error(&format!("Cannot delete {name}"), e))?;
+                ids.remove(&k);
+            }
+        }
+        if let Some(gw_name) = ids.get("azure.gateway_apipa").cloned() {
+            sync_apipa(&net, s, &gw_name, job, false).await?;
+            ids.remove("azure.gateway_apipa");
+        }
+        CONNECTIONS.forget(&scope(s));
+        Ok(())
+    }
 }
 
-/// The id a create of `gw` gives its gateway, known before anything exists (ARM ids are names).
-pub fn known_gateway_id(gw: &Gateway) -> Option<String> {
-    let s = site(gw).ok()?;
-    Some(gateway_arm_id(s, gw.name.as_deref()?))
-}
-
-fn gateway_arm_id(s: &AzureSite, name: &str) -> String {
+fn gateway_arm_id(s: &AzureBlock, name: &str) -> String {
     format!("{}/virtualNetworkGateways/{name}", rg_id(s))
 }
 
-fn rg_id(s: &AzureSite) -> String {
+fn rg_id(s: &AzureBlock) -> String {
     format!(
         "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network",
         s.subscription_id.as_deref().unwrap_or_default(),
@@ -149,146 +602,9 @@ static PUBLIC_IPS: LazyLock<Snapshots<HashMap<String, PublicIp>>> =
     LazyLock::new(Snapshots::default);
 
 /// What changes a gateway or its IPs makes the next read list them afresh.
-fn forget_gateways(s: &AzureSite) {
+fn forget_gateways(s: &AzureBlock) {
     GATEWAYS.forget(&scope(s));
     PUBLIC_IPS.forget(&scope(s));
-}
-
-/// None when the gateway or one of its public IPs is gone: the next apply re-creates the site.
-pub async fn read_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-) -> Result<Option<SiteFacts>, Diagnostics> {
-    let s = site(gw)?;
-    let net = client(ctx, s, Duration::from_secs(60))?;
-    let name = gw.name.clone().unwrap_or_default();
-    let gateways = GATEWAYS
-        .get(&scope(s), || async {
-            let all = net
-                .list_vnet_gateways(rg(s))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all
-                .into_iter()
-                .map(|g| (g.name.to_lowercase(), g))
-                .collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list virtual network gateways", e))?;
-    let pips = PUBLIC_IPS
-        .get(&scope(s), || async {
-            let all = net
-                .list_public_ips(rg(s))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all
-                .into_iter()
-                .map(|p| (p.name.to_lowercase(), p))
-                .collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list public IPs", e))?;
-    let g = gateways.get(&name.to_lowercase());
-    let mut ips = Vec::new();
-    let mut missing = Vec::new();
-    if g.is_none() {
-        missing.push(format!("virtual network gateway {name}"));
-    }
-    for pip in azure_public_ip_names(&name) {
-        match pips.get(&pip.to_lowercase()) {
-            Some(p) => ips.push(p.ip_address.clone().unwrap_or_default()),
-            None => missing.push(format!("public IP {pip}")),
-        }
-    }
-    // Nothing left: the next apply creates the site again. Something left: the facts name what
-    // is gone, and the plan replaces the site rather than forget the rest.
-    Ok(match g {
-        None if ips.is_empty() => None,
-        Some(g) => Some(SiteFacts {
-            missing,
-            ..facts(g, ips)
-        }),
-        None => Some(SiteFacts {
-            id: gw.id.clone().unwrap_or_default(),
-            asn: gw.asn.unwrap_or_default(),
-            public_ips: gw.public_ips.clone().unwrap_or_default(),
-            bgp_peering_addresses: gw.bgp_peering_addresses.clone().unwrap_or_default(),
-            missing,
-        }),
-    })
-}
-
-/// The site of an existing active-active gateway whose public IPs are `NAME-pip0` and `NAME-pip1`
-/// (what a multicloud_vpn_gateway deletes with it), for import.
-pub async fn import_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    subscription: &str,
-    resource_group: &str,
-    name: &str,
-) -> Result<Gateway, Diagnostics> {
-    let net = clients::network(ctx, subscription, Duration::from_secs(60))?;
-    let cannot = |why: String| -> Diagnostics { Diagnostic::error("Cannot import", why).into() };
-    let g = net
-        .get_vnet_gateway(resource_group, name)
-        .await
-        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
-        .ok_or_else(|| {
-            cannot(format!(
-                "There is no virtual network gateway {name} in resource group {resource_group}."
-            ))
-        })?;
-    let pips = azure_public_ip_names(name);
-    let ours = g.ip_configs.len() == pips.len()
-        && g.ip_configs.iter().zip(&pips).all(|(c, pip)| {
-            c.public_ip_id
-                .to_ascii_lowercase()
-                .ends_with(&format!("/publicipaddresses/{}", pip.to_ascii_lowercase()))
-        });
-    if !ours {
-        return Err(cannot(format!(
-            "{name} is not an active-active gateway on the public IPs {} and {}, which a multicloud_vpn_gateway owns and deletes with it.",
-            pips[0], pips[1]
-        )));
-    }
-    Ok(Gateway {
-        id: Some(g.id.clone()),
-        name: Some(name.to_string()),
-        cloud: Some(Cloud::Azure.as_str().to_string()),
-        azure: Some(AzureSite {
-            subscription_id: Some(subscription.to_string()),
-            resource_group: Some(resource_group.to_string()),
-            location: Some(g.location.clone()),
-            gateway_subnet_id: g.ip_configs.first().map(|c| c.subnet_id.clone()),
-            asn: Some(i64::from(g.asn)),
-            sku: Some(g.sku.clone()),
-        }),
-        ..Gateway::default()
-    })
-}
-
-/// Gateway, then its public IPs (Azure refuses to delete an IP still in use).
-pub async fn delete_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    timeout: Duration,
-) -> Result<(), Diagnostics> {
-    let s = site(gw)?;
-    let net = client(ctx, s, timeout)?;
-    forget_gateways(s);
-    let name = gw.name.clone().unwrap_or_default();
-    tracing::info!(
-        name,
-        "deleting Azure virtual network gateway (this takes a while)"
-    );
-    net.delete_vnet_gateway(rg(s), &name)
-        .await
-        .map_err(|e| api_error("Cannot delete the virtual network gateway", e))?;
-    for pip in azure_public_ip_names(&name) {
-        net.delete_public_ip(rg(s), &pip)
-            .await
-            .map_err(|e| api_error(&format!("Cannot delete public IP {pip}"), e))?;
-    }
-    Ok(())
 }
 
 // --- a connection's Azure side -------------------------------------------------------------------
@@ -304,58 +620,12 @@ static CONNECTIONS: LazyLock<Snapshots<HashMap<String, Connection>>> =
     LazyLock::new(Snapshots::default);
 static GATEWAY_LOCKS: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
 
-fn scope(s: &AzureSite) -> String {
+fn scope(s: &AzureBlock) -> String {
     format!(
         "{}/{}",
         s.subscription_id.as_deref().unwrap_or_default(),
         rg(s)
     )
-}
-
-/// The inside /30s around the gateway's custom APIPA BGP addresses, except those of connection
-/// `own`'s IPsec connections (one gateway address may serve one tunnel only).
-pub async fn inside_cidrs_in_use(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    own: &str,
-    timeout: Duration,
-) -> Result<Vec<InUse>, Diagnostics> {
-    let s = site(gw)?;
-    let net = client(ctx, s, timeout)?;
-    let gw_name = gw.name.as_deref().unwrap_or_default();
-    let Some(g) = net
-        .get_vnet_gateway(rg(s), gw_name)
-        .await
-        .map_err(|e| api_error("Cannot read the virtual network gateway", e))?
-    else {
-        return Ok(Vec::new());
-    };
-    let conns = net
-        .list_connections(rg(s))
-        .await
-        .map_err(|e| api_error("Cannot list the IPsec connections", e))?;
-    let by_address = |addr: &str| -> Option<&Connection> {
-        conns.iter().find(|c| {
-            c.gateway_id.eq_ignore_ascii_case(&g.id)
-                && c.custom_bgp.iter().any(|(_, ip)| ip == addr)
-        })
-    };
-    let owners = apipa_owners(&g);
-    Ok(g.ip_configs
-        .iter()
-        .flat_map(|c| c.custom_apipa.iter())
-        // The owner tag names the connection; addresses set before those tags existed are
-        // traced to the IPsec connection that uses them.
-        .filter_map(|addr| match (owners.get(addr), by_address(addr)) {
-            (Some(o), _) if o == own => None,
-            (Some(o), _) => InUse::around(addr, format!("Azure connection {o}")),
-            (None, Some(c)) if is_own_piece(&c.name, own, "-t") => None,
-            (None, Some(c)) => InUse::around(addr, format!("Azure connection {}", c.name)),
-            (None, None) => {
-                InUse::around(addr, format!("a custom APIPA address of gateway {gw_name}"))
-            }
-        })
-        .collect())
 }
 
 /// The custom APIPA addresses per instance: the others' plus (if `add`) `ours`, given as
@@ -435,7 +705,7 @@ fn apipa_owners(g: &VnetGateway) -> HashMap<String, String> {
 /// apply may have planned the same block without seeing each other).
 async fn sync_apipa(
     net: &Network,
-    s: &AzureSite,
+    s: &AzureBlock,
     gw_name: &str,
     job: &SideJob,
     add: bool,
@@ -501,22 +771,9 @@ async fn sync_apipa(
         .map_err(|e| api_error("Cannot update the gateway's APIPA BGP addresses", e))
 }
 
-/// Custom APIPA addresses on the gateway → local network gateways → connections.
-pub async fn ensure(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let s = site(&job.gateway)?;
-    let net = client(ctx, s, job.timeout)?;
-    let result = ensure_with(&net, s, job, ids).await;
-    CONNECTIONS.forget(&scope(s));
-    result
-}
-
 async fn ensure_with(
     net: &Network,
-    s: &AzureSite,
+    s: &AzureBlock,
     job: &SideJob,
     ids: &mut CloudIds,
 ) -> Result<(), Diagnostics> {
@@ -584,137 +841,6 @@ async fn ensure_with(
         }
         ids.insert(format!("azure.connection.{}", t.index), cname);
     }
-    Ok(())
-}
-
-/// Drift and status from one list of the resource group's connections, shared across reads.
-pub async fn observe(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-) -> Result<Vec<TunnelReport>, Diagnostics> {
-    let s = site(&job.gateway)?;
-    let net = client(ctx, s, Duration::from_secs(60))?;
-    let conns = CONNECTIONS
-        .get(&scope(s), || async {
-            let all = net
-                .list_connections(rg(s))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(all
-                .into_iter()
-                .map(|c| (c.name.to_lowercase(), c))
-                .collect())
-        })
-        .await
-        .map_err(|e| api_error("Cannot list VPN connections", e))?;
-    let gw_id = job.gateway.id.clone().unwrap_or_default();
-    let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
-    Ok(job
-        .tunnels
-        .iter()
-        .map(|t| {
-            let have = conns.get(&connection_name(&job.name, t.index).to_lowercase());
-            TunnelReport {
-                outside_ip: public_ips.get(t.local_interface).cloned(),
-                status: have.map(|c| c.status.clone()),
-                in_sync: have.is_some_and(|c| {
-                    c.gateway_id.eq_ignore_ascii_case(&gw_id)
-                        && c.ike_v2 == (t.ike_version == 2)
-                        && c.enable_bgp
-                        && c.custom_bgp
-                            .iter()
-                            .any(|(_, ip)| *ip == t.local_bgp_ip.to_string())
-                        && c.local_gateway_id.to_lowercase().ends_with(
-                            &format!("/{}", local_gateway_name(&job.name, t.index)).to_lowercase(),
-                        )
-                }),
-            }
-        })
-        .collect())
-}
-
-/// What exists of connection `conn` on this gateway, for import: its IPsec connections (with
-/// their custom APIPA address, IKE version and shared key) and local network gateways.
-pub async fn discover(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    conn: &str,
-) -> Result<Found, Diagnostics> {
-    let s = site(gw)?;
-    let net = client(ctx, s, Duration::from_secs(60))?;
-    let gw_id = gw.id.clone().unwrap_or_default();
-    let mut found = Found::default();
-    let conns = net
-        .list_connections(rg(s))
-        .await
-        .map_err(|e| api_error("Cannot list VPN connections", e))?;
-    for c in conns
-        .iter()
-        .filter(|c| c.gateway_id.eq_ignore_ascii_case(&gw_id))
-    {
-        let Some(i) = piece_index(&c.name, conn, "-t") else {
-            continue;
-        };
-        found.tunnels.insert(i);
-        found.ike_version = Some(if c.ike_v2 { 2 } else { 1 });
-        if let Some(ip) = c.custom_bgp.first().and_then(|(_, ip)| ip.parse().ok()) {
-            found.local_bgp_ips.insert(i, ip);
-        }
-        let key = net
-            .get_shared_key(rg(s), &c.name)
-            .await
-            .map_err(|e| api_error(&format!("Cannot read the shared key of {}", c.name), e))?;
-        if let Some(k) = key {
-            found.keys.insert(i, k);
-        }
-        found
-            .ids
-            .insert(format!("azure.connection.{i}"), c.name.clone());
-        let lng = local_gateway_name(conn, i);
-        if net
-            .get_local_gateway(rg(s), &lng)
-            .await
-            .map_err(|e| api_error(&format!("Cannot read local network gateway {lng}"), e))?
-            .is_some()
-        {
-            found.ids.insert(format!("azure.local_gateway.{i}"), lng);
-        }
-    }
-    if !found.tunnels.is_empty() {
-        // The connection's APIPA addresses are on the gateway (what a removal takes back).
-        found.ids.insert(
-            "azure.gateway_apipa".into(),
-            gw.name.clone().unwrap_or_default(),
-        );
-    }
-    Ok(found)
-}
-
-/// Connections → local network gateways → this connection's APIPA addresses on the gateway.
-pub async fn remove(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let s = site(&job.gateway)?;
-    let net = client(ctx, s, job.timeout)?;
-    for kind in ["connection", "local_gateway"] {
-        for (k, name) in entries_of(ids, &format!("azure.{kind}.")) {
-            tracing::info!(name, "deleting Azure {kind}");
-            let r = if kind == "connection" {
-                net.delete_connection(rg(s), &name).await
-            } else {
-                net.delete_local_gateway(rg(s), &name).await
-            };
-            r.map_err(|e| api_error(&format!("Cannot delete {name}"), e))?;
-            ids.remove(&k);
-        }
-    }
-    if let Some(gw_name) = ids.get("azure.gateway_apipa").cloned() {
-        sync_apipa(&net, s, &gw_name, job, false).await?;
-        ids.remove("azure.gateway_apipa");
-    }
-    CONNECTIONS.forget(&scope(s));
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `multicloud_vpn_connection`: plan-time checks and layout, and the order in which the two sides
 //! are built. The side that only learns its tunnel addresses by creating them (AWS) goes first;
 //! the other side is then built towards those addresses. Between GCP and Azure, Azure goes first.
+//! Each side's cloud work is done by its `site::VpnSite`.
 
 use std::time::Duration;
 
@@ -18,9 +19,10 @@ use super::connection_model::{self, ConnectionState, DEFAULT_IKE, DEFAULT_TUNNEL
 use super::gateway_model::Gateway;
 use super::rules::{self, Cloud};
 use super::side::{CloudIds, InUse, SideJob, SideTunnel, TunnelReport};
+use super::site::site;
 use super::timeouts::Timeouts;
 use super::topology::{self, TunnelLayout};
-use super::{aws_site, azure_site, connection_import, gateway, gcp_site};
+use super::{connection_import, gateway};
 use crate::ProviderConfig;
 use crate::resources::psk;
 
@@ -155,14 +157,12 @@ async fn in_use_on_gateways(
         let Some(gw) = gw.as_ref().filter(|_| id_known) else {
             continue;
         };
-        let found = match cloud_of(gw) {
-            Some(Cloud::Aws) => aws_site::inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT).await,
-            Some(Cloud::Gcp) => gcp_site::inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT).await,
-            Some(Cloud::Azure) => {
-                azure_site::inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT).await
-            }
-            None => continue,
+        let Some(cloud) = cloud_of(gw) else {
+            continue;
         };
+        let found = site(cloud)
+            .inside_cidrs_in_use(ctx, gw, own, LOOKUP_TIMEOUT)
+            .await;
         match found {
             Ok(v) => taken.extend(v),
             Err(d) => {
@@ -227,15 +227,16 @@ fn check_not_in_use(cidrs: &[Ipv4Net], taken: &[InUse], diags: &mut Diagnostics)
     }
 }
 
-/// The planned tunnel objects: everything known from the layout, outside addresses from GCP and
-/// Azure gateways that exist, the rest unknown.
+/// The planned tunnel objects: everything known from the layout, outside addresses from gateways
+/// that exist and whose tunnels use the gateway's addresses (GCP, Azure), the rest unknown.
 fn planned_tunnels(layout: &[TunnelLayout], a: &Gateway, b: &Gateway) -> Value {
     let ip_of = |g: &Gateway, i: usize| -> Value {
-        match (cloud_of(g), &g.public_ips) {
-            (Some(Cloud::Aws), _) | (_, None) => Value::Unknown,
-            (_, Some(ips)) => ips
+        let learned_on_create = cloud_of(g).is_some_and(|c| site(c).learns_addresses_on_create());
+        match &g.public_ips {
+            Some(ips) if !learned_on_create => ips
                 .get(i)
                 .map_or(Value::Unknown, |s| Value::string(s.clone())),
+            _ => Value::Unknown,
         }
     };
     let asn = |g: &Gateway| g.asn.map_or(Value::Unknown, Value::int);
@@ -439,54 +440,26 @@ impl Work {
         b_ips: &[String],
         timeout: Duration,
     ) -> (SideJob, SideJob) {
-        let peer_ifaces = |cloud: Cloud, g: &Gateway, tunnel_ips: &[String]| match cloud {
-            // Every AWS tunnel has its own address: the far side sees one interface per tunnel.
-            Cloud::Aws => tunnel_ips.to_vec(),
-            _ => g.public_ips.clone().unwrap_or_default(),
+        let peer_ifaces = |cloud: Cloud, g: &Gateway, tunnel_ips: &[String]| {
+            if site(cloud).learns_addresses_on_create() {
+                // Every tunnel has its own address: the far side sees one interface per tunnel.
+                tunnel_ips.to_vec()
+            } else {
+                g.public_ips.clone().unwrap_or_default()
+            }
         };
         (
             self.job(true, b_ips, peer_ifaces(self.cb, &self.b, b_ips), timeout),
             self.job(false, a_ips, peer_ifaces(self.ca, &self.a, a_ips), timeout),
         )
     }
-}
 
-async fn ensure_side(
-    ctx: &Ctx<ProviderConfig>,
-    cloud: Cloud,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<Vec<String>, Diagnostics> {
-    match cloud {
-        Cloud::Aws => aws_site::ensure(ctx, job, ids).await,
-        Cloud::Gcp => gcp_site::ensure(ctx, job, ids).await.map(|()| Vec::new()),
-        Cloud::Azure => azure_site::ensure(ctx, job, ids).await.map(|()| Vec::new()),
-    }
-}
-
-async fn observe_side(
-    ctx: &Ctx<ProviderConfig>,
-    cloud: Cloud,
-    job: &SideJob,
-    ids: &CloudIds,
-) -> Result<Vec<TunnelReport>, Diagnostics> {
-    match cloud {
-        Cloud::Aws => aws_site::observe(ctx, job, ids).await,
-        Cloud::Gcp => gcp_site::observe(ctx, job).await,
-        Cloud::Azure => azure_site::observe(ctx, job).await,
-    }
-}
-
-async fn remove_side(
-    ctx: &Ctx<ProviderConfig>,
-    cloud: Cloud,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    match cloud {
-        Cloud::Aws => aws_site::remove(ctx, &job.gateway, ids, job.timeout).await,
-        Cloud::Gcp => gcp_site::remove(ctx, job, ids).await,
-        Cloud::Azure => azure_site::remove(ctx, job, ids).await,
+    /// Whether side a is built first. The side that learns its tunnel addresses by creating them
+    /// goes first (the other is then built towards those addresses); between two sides that do
+    /// not, Azure goes first. Removal runs the other way round.
+    fn a_first(&self) -> bool {
+        let learns = |c: Cloud| site(c).learns_addresses_on_create();
+        learns(self.ca) || (!learns(self.cb) && self.ca == Cloud::Azure)
     }
 }
 
@@ -503,19 +476,19 @@ async fn build(
         w.gateway_ips_per_tunnel(true),
         w.gateway_ips_per_tunnel(false),
     );
-    // AWS learns its tunnel addresses by creating them; it goes first. Otherwise Azure first.
-    let a_first = w.ca == Cloud::Aws || (w.cb != Cloud::Aws && w.ca == Cloud::Azure);
+    let a_first = w.a_first();
     let (first_cloud, second_cloud) = if a_first { (w.ca, w.cb) } else { (w.cb, w.ca) };
     let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
     let first_job = if a_first { ja } else { jb };
     tracing::info!(connection = first_job.name, first = %first_cloud, then = %second_cloud, tunnels = n, "building VPN connection");
-    let made = ensure_side(ctx, first_cloud, &first_job, ids).await?;
-    if first_cloud == Cloud::Aws {
+    let first = site(first_cloud);
+    let made = first.ensure(ctx, &first_job, ids).await?;
+    if first.learns_addresses_on_create() {
         if a_first { a_ips = made } else { b_ips = made }
     }
     let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
     let second_job = if a_first { jb } else { ja };
-    ensure_side(ctx, second_cloud, &second_job, ids).await?;
+    site(second_cloud).ensure(ctx, &second_job, ids).await?;
     Ok((a_ips, b_ips))
 }
 
@@ -599,8 +572,8 @@ async fn apply(
     };
     let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
     let observed = async {
-        let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
-        let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
+        let ra = site(w.ca).observe(ctx, &ja, &ids).await?;
+        let rb = site(w.cb).observe(ctx, &jb, &ids).await?;
         Ok::<_, Diagnostics>((ra, rb))
     }
     .await;
@@ -663,8 +636,8 @@ impl Resource<ProviderConfig> for VpnConnection {
         let w = work(s)?;
         let (a_ips, b_ips) = recorded_ips(&prior_tunnels);
         let (ja, jb) = w.jobs_from(&a_ips, &b_ips, Duration::from_secs(60));
-        let ra = observe_side(ctx, w.ca, &ja, &ids).await?;
-        let rb = observe_side(ctx, w.cb, &jb, &ids).await?;
+        let ra = site(w.ca).observe(ctx, &ja, &ids).await?;
+        let rb = site(w.cb).observe(ctx, &jb, &ids).await?;
         let mut tunnels = tunnel_states(&w, &a_ips, &b_ips, &ra, &rb);
         for (t, (x, y)) in tunnels.iter_mut().zip(ra.iter().zip(&rb)) {
             // An AWS tunnel that came back with another address was re-created out of band.
@@ -697,7 +670,8 @@ impl Resource<ProviderConfig> for VpnConnection {
         apply(ctx, req.planned, p.cloud_ids.unwrap_or_default(), resp).await
     }
 
-    /// The non-AWS side first (it points at AWS's addresses), then AWS; GCP before Azure.
+    /// The build order reversed: the side built towards the other's addresses goes first (it
+    /// points at them), so GCP, then Azure, then AWS.
     async fn delete(
         &self,
         ctx: &Ctx<ProviderConfig>,
@@ -710,15 +684,13 @@ impl Resource<ProviderConfig> for VpnConnection {
         let timeout = w.timeout(false);
         let (a_ips, b_ips) = recorded_ips(&prior_tunnels);
         let (ja, jb) = w.jobs_from(&a_ips, &b_ips, timeout);
-        let order = |c: Cloud| match c {
-            Cloud::Gcp => 0,
-            Cloud::Azure => 1,
-            Cloud::Aws => 2,
+        let sides = if w.a_first() {
+            [(w.cb, jb), (w.ca, ja)]
+        } else {
+            [(w.ca, ja), (w.cb, jb)]
         };
-        let mut sides = [(w.ca, ja), (w.cb, jb)];
-        sides.sort_by_key(|(c, _)| order(*c));
         for (cloud, job) in &sides {
-            remove_side(ctx, *cloud, job, &mut ids).await?;
+            site(*cloud).remove(ctx, job, &mut ids).await?;
         }
         Ok(())
     }
@@ -935,6 +907,24 @@ mod tests {
             b: Some(b),
             tunnel_count: Some(4),
             ..ConnectionState::default()
+        }
+    }
+
+    /// The documented order, which the per-cloud matches spelled out before the sites had
+    /// properties: AWS first, then Azure, then GCP; removal the other way round.
+    #[test]
+    fn sides_are_built_in_the_documented_order() {
+        let (aws, gcp, azure) = (gw("aws", 64512), gw("gcp", 65010), gw("azure", 65020));
+        for (a, b, a_first) in [
+            (&aws, &gcp, true),
+            (&gcp, &aws, false),
+            (&aws, &azure, true),
+            (&azure, &aws, false),
+            (&azure, &gcp, true),
+            (&gcp, &azure, false),
+        ] {
+            let w = work(conn(a.clone(), b.clone())).unwrap();
+            assert_eq!(w.a_first(), a_first, "{:?} then {:?}", w.ca, w.cb);
         }
     }
 

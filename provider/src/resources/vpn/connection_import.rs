@@ -10,11 +10,11 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use super::connection::{Work, cloud_of, tunnel_states, work};
 use super::connection_model::{ConnectionState, DEFAULT_IKE};
-use super::gateway::{self, IMPORT_FORMATS};
+use super::gateway;
 use super::gateway_model::Gateway;
 use super::rules::Cloud;
-use super::side::{CloudIds, Found};
-use super::{aws_site, azure_site, gcp_site};
+use super::side::{CloudIds, Found, SideJob};
+use super::site::{import_formats, site};
 use crate::ProviderConfig;
 
 fn cannot(detail: impl Into<String>) -> Diagnostics {
@@ -26,7 +26,8 @@ pub async fn import(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<ConnectionSta
     let parts: Vec<&str> = id.split(',').map(str::trim).collect();
     let [name, a_id, b_id] = parts[..] else {
         return Err(cannot(format!(
-            "\"{id}\" is not a connection id. Use NAME,GATEWAY_A,GATEWAY_B: the connection's name, then its gateways a and b in the configuration's order, each as multicloud_vpn_gateway import takes it ({IMPORT_FORMATS})."
+            "\"{id}\" is not a connection id. Use NAME,GATEWAY_A,GATEWAY_B: the connection's name, then its gateways a and b in the configuration's order, each as multicloud_vpn_gateway import takes it ({}).",
+            import_formats()
         )));
     };
     let a = gateway::existing(ctx, a_id).await?;
@@ -34,7 +35,7 @@ pub async fn import(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<ConnectionSta
     let (ca, cb) = (cloud(&a)?, cloud(&b)?);
     // Where the layout is recorded exactly: a GCP or Azure side (a connection has one, as two
     // AWS gateways cannot be paired).
-    let layout_on_a = ca != Cloud::Aws;
+    let layout_on_a = site(ca).records_layout();
     let (layout_gw, layout_cloud, layout_id) = if layout_on_a {
         (&a, ca, a_id)
     } else {
@@ -112,35 +113,38 @@ fn cloud(g: &Gateway) -> Result<Cloud, Diagnostics> {
     cloud_of(g).ok_or_else(|| cannot("A gateway has no cloud."))
 }
 
+/// What a side that records the layout has of connection `name`, found by name alone (the layout
+/// is what is being read).
 async fn discover_recorded(
     ctx: &Ctx<ProviderConfig>,
     cloud: Cloud,
     gw: &Gateway,
     name: &str,
 ) -> Result<Found, Diagnostics> {
-    match cloud {
-        Cloud::Gcp => gcp_site::discover(ctx, gw, name).await,
-        Cloud::Azure => azure_site::discover(ctx, gw, name).await,
-        Cloud::Aws => Err(cannot("An AWS side does not record the layout.")),
+    let s = site(cloud);
+    if !s.records_layout() {
+        return Err(cannot(format!(
+            "An {cloud} side does not record the layout."
+        )));
     }
+    let job = SideJob {
+        name: name.to_string(),
+        gateway: gw.clone(),
+        ..SideJob::default()
+    };
+    s.discover(ctx, &job).await
 }
 
-/// The far side's pieces. AWS finds its VPN connections by their tags and matches tunnels by the
-/// layout just read.
+/// The far side's pieces, with the layout just read (AWS finds its VPN connections by their tags
+/// and matches tunnels by it).
 async fn discover_other(
     ctx: &Ctx<ProviderConfig>,
     w: &Work,
     side_a: bool,
 ) -> Result<Found, Diagnostics> {
-    let (cloud, gw) = if side_a { (w.ca, &w.a) } else { (w.cb, &w.b) };
-    let name = w.state.name.clone().unwrap_or_default();
-    match cloud {
-        Cloud::Aws => {
-            let (ja, jb) = w.jobs_from(&[], &[], std::time::Duration::from_secs(60));
-            aws_site::discover(ctx, if side_a { &ja } else { &jb }).await
-        }
-        other => discover_recorded(ctx, other, gw, &name).await,
-    }
+    let (ja, jb) = w.jobs_from(&[], &[], std::time::Duration::from_secs(60));
+    let (cloud, job) = if side_a { (w.ca, ja) } else { (w.cb, jb) };
+    site(cloud).discover(ctx, &job).await
 }
 
 /// The recorded side's BGP addresses must be the ones the layout gives its inside CIDRs:
@@ -167,13 +171,12 @@ fn check_laid_out_alike(
     Ok(())
 }
 
-/// Each tunnel's key: Azure's exact copy first, then AWS's.
+/// Each tunnel's key from the side with the better copy ([`KeyReadback`]): Azure's exact copy
+/// first, then AWS's.
+///
+/// [`KeyReadback`]: super::site::KeyReadback
 fn keys(w: &Work, a: &Found, b: &Found, name: &str) -> Result<Vec<String>, Diagnostics> {
-    let rank = |c: Cloud| match c {
-        Cloud::Azure => 0,
-        Cloud::Aws => 1,
-        Cloud::Gcp => 2,
-    };
+    let rank = |c: Cloud| site(c).key_readback();
     let mut sides = [(rank(w.ca), a), (rank(w.cb), b)];
     sides.sort_by_key(|(r, _)| *r);
     (0..w.layout.len())

@@ -1,5 +1,5 @@
 //! `multicloud_vpn_gateway`: one VPN site in AWS, GCP or Azure. Checks at plan, then hands the
-//! cloud work to `aws_site`, `gcp_site` or `azure_site`.
+//! cloud work to the site's `site::VpnSite` (`aws_site`, `gcp_site` or `azure_site`).
 
 use std::time::Duration;
 
@@ -15,8 +15,8 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics, Path, Resource, Schema, Type, Value
 use super::gateway_model::{self, AZURE_SKUS, Gateway, GatewayState};
 use super::rules::{self, Cloud};
 use super::side::SiteFacts;
+use super::site::{SiteKey, import_formats, missing_identity_attribute, site, sites};
 use super::timeouts::Timeouts;
-use super::{aws_site, azure_site, gcp_site};
 use crate::ProviderConfig;
 
 pub struct VpnGateway;
@@ -130,9 +130,7 @@ async fn create_site(
     timeout: Duration,
 ) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
     match g.site_cloud() {
-        Some(Cloud::Aws) => aws_site::create_gateway(ctx, g, timeout).await,
-        Some(Cloud::Gcp) => gcp_site::create_gateway(ctx, g, timeout).await,
-        Some(Cloud::Azure) => azure_site::create_gateway(ctx, g, timeout).await,
+        Some(cloud) => site(cloud).create_gateway(ctx, g, timeout).await,
         None => Err((
             None,
             Diagnostic::error("No site block", "Set one of aws, gcp or azure.").into(),
@@ -140,15 +138,11 @@ async fn create_site(
     }
 }
 
-/// The error of a create cut short by `timeouts.create`. GCP and Azure gateways have ids known
-/// in advance, so the partial state lets destroy remove what was made; an AWS gateway carries
-/// a tag by which the next create takes it back.
+/// The error of a create cut short by `timeouts.create`. Where the gateway's id is known in
+/// advance (GCP, Azure), the partial state lets destroy remove what was made; an AWS gateway
+/// carries a tag by which the next create takes it back.
 fn timed_out(g: &Gateway, timeout: Duration) -> (Option<String>, Diagnostics) {
-    let known_id = match g.site_cloud() {
-        Some(Cloud::Gcp) => gcp_site::known_gateway_id(g),
-        Some(Cloud::Azure) => azure_site::known_gateway_id(g),
-        _ => None,
-    };
+    let known_id = g.site_cloud().and_then(|c| site(c).known_gateway_id(g));
     let diag = Diagnostic::error(
         "VPN gateway not finished in time",
         format!(
@@ -160,21 +154,10 @@ fn timed_out(g: &Gateway, timeout: Duration) -> (Option<String>, Diagnostics) {
     (known_id, diag.into())
 }
 
-/// The site of an existing gateway, by an id in one of the [`IMPORT_FORMATS`].
+/// The site of an existing gateway, by an id in one of the [`import_formats`].
 async fn import_site(ctx: &Ctx<ProviderConfig>, id: &str) -> Result<Gateway, Diagnostics> {
-    match ImportId::parse(id)? {
-        ImportId::Aws { region, id } => aws_site::import_gateway(ctx, &region, &id).await,
-        ImportId::Gcp {
-            project,
-            region,
-            name,
-        } => gcp_site::import_gateway(ctx, &project, &region, &name).await,
-        ImportId::Azure {
-            subscription,
-            resource_group,
-            name,
-        } => azure_site::import_gateway(ctx, &subscription, &resource_group, &name).await,
-    }
+    let id = ImportId::parse(id)?;
+    site(id.cloud).import_gateway(ctx, &id.named).await
 }
 
 /// An existing gateway as a connection refers to it (its `a` or `b`): the site an import of
@@ -207,9 +190,7 @@ async fn read_site(
     g: &Gateway,
 ) -> Result<Option<SiteFacts>, Diagnostics> {
     match g.site_cloud() {
-        Some(Cloud::Aws) => aws_site::read_gateway(ctx, g).await,
-        Some(Cloud::Gcp) => gcp_site::read_gateway(ctx, g).await,
-        Some(Cloud::Azure) => azure_site::read_gateway(ctx, g).await,
+        Some(cloud) => site(cloud).read_gateway(ctx, g).await,
         None => Ok(None),
     }
 }
@@ -223,160 +204,41 @@ fn with_facts(mut s: GatewayState, f: SiteFacts) -> GatewayState {
     s
 }
 
-/// What `terraform import multicloud_vpn_gateway.NAME ID` accepts.
+/// What `terraform import multicloud_vpn_gateway.NAME ID` names: a gateway in one cloud, as far as
+/// the id tells it. Each site reads its own forms
+/// ([`VpnSite::parse_import_id`](super::site::VpnSite::parse_import_id)).
 #[derive(Debug, PartialEq)]
-enum ImportId {
-    Aws {
-        region: String,
-        id: String,
-    },
-    Gcp {
-        project: String,
-        region: String,
-        name: String,
-    },
-    Azure {
-        subscription: String,
-        resource_group: String,
-        name: String,
-    },
+struct ImportId {
+    cloud: Cloud,
+    named: Gateway,
 }
-
-pub(super) const IMPORT_FORMATS: &str = "aws/REGION/vgw-… or aws/REGION/tgw-…, gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME), azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)";
 
 impl ImportId {
     fn parse(id: &str) -> Result<ImportId, Diagnostics> {
         let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
-        let owned = |s: &str| s.to_string();
-        let found = match parts.as_slice() {
-            ["aws", region, gw] if gw.starts_with("vgw-") || gw.starts_with("tgw-") => {
-                Some(ImportId::Aws {
-                    region: owned(region),
-                    id: owned(gw),
+        sites()
+            .find_map(|s| {
+                Some(ImportId {
+                    cloud: s.cloud(),
+                    named: s.parse_import_id(&parts)?,
                 })
-            }
-            ["gcp", project, region, name]
-            | ["projects", project, "regions", region, "vpnGateways", name] => {
-                Some(ImportId::Gcp {
-                    project: owned(project),
-                    region: owned(region),
-                    name: owned(name),
-                })
-            }
-            ["azure", subscription, resource_group, name] => Some(ImportId::Azure {
-                subscription: owned(subscription),
-                resource_group: owned(resource_group),
-                name: owned(name),
-            }),
-            [
-                "subscriptions",
-                subscription,
-                rg_key,
-                resource_group,
-                "providers",
-                provider,
-                kind,
-                name,
-            ] if rg_key.eq_ignore_ascii_case("resourceGroups")
-                && provider.eq_ignore_ascii_case("Microsoft.Network")
-                && kind.eq_ignore_ascii_case("virtualNetworkGateways") =>
-            {
-                Some(ImportId::Azure {
-                    subscription: owned(subscription),
-                    resource_group: owned(resource_group),
-                    name: owned(name),
-                })
-            }
-            _ => None,
-        };
-        found
-            .filter(|f| !matches!(f, ImportId::Aws { region, .. } if region.is_empty()))
+            })
             .ok_or_else(|| {
                 Diagnostic::error(
                     "Invalid import id",
-                    format!("\"{id}\" is not a gateway id. Use one of: {IMPORT_FORMATS}."),
+                    format!(
+                        "\"{id}\" is not a gateway id. Use one of: {}.",
+                        import_formats()
+                    ),
                 )
                 .into()
             })
     }
 }
 
-/// A site block as the cloud sees it: defaults filled in, names compared the way the cloud
-/// compares them. Two configurations with the same key describe the same gateway, so an imported
-/// state (which holds what the cloud reports) and a configuration that leaves defaults out do not
-/// force a replacement.
-#[derive(Debug, PartialEq)]
-enum SiteKey {
-    Aws {
-        region: Option<String>,
-        vpc_id: Option<String>,
-        transit_gateway_id: Option<String>,
-        asn: Option<i64>,
-    },
-    Gcp {
-        project: Option<String>,
-        region: Option<String>,
-        network: Option<String>,
-        asn: Option<i64>,
-    },
-    Azure {
-        subscription_id: Option<String>,
-        resource_group: Option<String>,
-        location: Option<String>,
-        gateway_subnet_id: Option<String>,
-        asn: i64,
-        sku: String,
-    },
-}
-
+/// The site block of `g` as its cloud sees it: see [`SiteKey`].
 fn site_key(g: &Gateway) -> Option<SiteKey> {
-    let lower = |s: &Option<String>| s.as_ref().map(|s| s.to_ascii_lowercase());
-    Some(match g.site_cloud()? {
-        Cloud::Aws => {
-            let a = g.aws.as_ref()?;
-            SiteKey::Aws {
-                region: a.region.clone(),
-                vpc_id: a.vpc_id.clone(),
-                transit_gateway_id: a.transit_gateway_id.clone(),
-                // A transit gateway has its own ASN: unset means "whatever it has".
-                asn: match &a.transit_gateway_id {
-                    Some(_) => None,
-                    None => Some(a.amazon_side_asn.unwrap_or(rules::AWS_DEFAULT_ASN as i64)),
-                },
-            }
-        }
-        Cloud::Gcp => {
-            let s = g.gcp.as_ref()?;
-            SiteKey::Gcp {
-                project: s.project.clone(),
-                region: s.region.clone(),
-                // A name or a self link of the same network.
-                network: s
-                    .network
-                    .as_ref()
-                    .map(|n| n.rsplit('/').next().unwrap_or_default().to_string()),
-                asn: s.asn,
-            }
-        }
-        Cloud::Azure => {
-            let s = g.azure.as_ref()?;
-            SiteKey::Azure {
-                subscription_id: lower(&s.subscription_id),
-                resource_group: lower(&s.resource_group),
-                // "West Europe" and "westeurope" are one location to ARM.
-                location: s
-                    .location
-                    .as_ref()
-                    .map(|l| l.to_ascii_lowercase().replace(' ', "")),
-                gateway_subnet_id: lower(&s.gateway_subnet_id),
-                asn: s.asn.unwrap_or(rules::AZURE_DEFAULT_ASN as i64),
-                sku: s
-                    .sku
-                    .clone()
-                    .unwrap_or_else(|| gateway_model::AZURE_DEFAULT_SKU.to_string()),
-            }
-        }
-    })
+    site(g.site_cloud()?).site_key(g)
 }
 
 /// Whether the configuration still describes the gateway in `prior`: the same cloud and site key,
@@ -482,9 +344,7 @@ impl Resource<ProviderConfig> for VpnGateway {
         let s: GatewayState = typed::decode(req.state)?;
         let timeout = Timeouts::delete_or(&s.timeouts, DELETE_DEFAULT);
         match s.gw.site_cloud() {
-            Some(Cloud::Aws) => aws_site::delete_gateway(ctx, &s.gw, timeout).await,
-            Some(Cloud::Gcp) => gcp_site::delete_gateway(ctx, &s.gw, timeout).await,
-            Some(Cloud::Azure) => azure_site::delete_gateway(ctx, &s.gw, timeout).await,
+            Some(cloud) => site(cloud).delete_gateway(ctx, &s.gw, timeout).await,
             None => Ok(()),
         }
     }
@@ -514,7 +374,10 @@ impl ModifyPlan<ProviderConfig> for VpnGateway {
             resp.planned
                 .set_attr("cloud", Value::string(cloud.as_str()));
         }
-        let asn = g.configured_asn().map(Value::int);
+        let asn = g
+            .site_cloud()
+            .and_then(|c| site(c).configured_asn(&g))
+            .map(Value::int);
         let no_pieces_missing = Value::List(Vec::new());
         let Some(prior) = req.prior else {
             resp.planned.set_attr("asn", asn.unwrap_or(Value::Unknown));
@@ -613,44 +476,43 @@ impl Identity for VpnGateway {
 impl GatewayIdentity {
     fn of(gw: &Gateway) -> Option<GatewayIdentity> {
         let cloud = gw.site_cloud()?;
-        let region = match cloud {
-            Cloud::Aws => gw.aws.as_ref().and_then(|a| a.region.clone()),
-            _ => None,
-        };
         Some(GatewayIdentity {
             cloud: Some(cloud.as_str().to_string()),
-            region,
+            region: site(cloud).identity_region(gw),
             id: Some(gw.id.clone()?),
         })
     }
 
     fn import_id(self) -> Result<String, Diagnostics> {
         let i = self;
-        let missing = |name: &str, why: &str| {
-            Diagnostics::from(Diagnostic::error(
-                "Missing identity attribute",
-                format!("identity.{name} is required {why}."),
-            ))
-        };
-        let id =
-            i.id.ok_or_else(|| missing("id", "to import a multicloud_vpn_gateway"))?;
-        match i.cloud.as_deref() {
-            Some("aws") => {
-                let region = i
-                    .region
-                    .ok_or_else(|| missing("region", "for an AWS gateway"))?;
-                Ok(format!("aws/{region}/{id}"))
-            }
-            Some("gcp" | "azure") => Ok(id),
-            other => Err(Diagnostic::error(
+        let id = i.id.ok_or_else(|| {
+            missing_identity_attribute("id", "to import a multicloud_vpn_gateway")
+        })?;
+        match i.cloud.as_deref().and_then(Cloud::parse) {
+            Some(cloud) => site(cloud).import_id(i.region, id),
+            None => Err(Diagnostic::error(
                 "Invalid identity",
                 format!(
-                    "identity.cloud must be \"aws\", \"gcp\" or \"azure\"; got {}.",
-                    other.map_or("null".to_string(), |c| format!("\"{c}\""))
+                    "identity.cloud must be {}; got {}.",
+                    one_of_the_clouds(),
+                    i.cloud.map_or("null".to_string(), |c| format!("\"{c}\""))
                 ),
             )
             .into()),
         }
+    }
+}
+
+/// `"aws", "gcp" or "azure"`.
+fn one_of_the_clouds() -> String {
+    let names: Vec<String> = Cloud::ALL
+        .iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -663,25 +525,46 @@ mod tests {
     fn import_ids_name_the_cloud_and_the_gateway() {
         assert_eq!(
             ImportId::parse("aws/eu-west-1/vgw-0abc").unwrap(),
-            ImportId::Aws {
-                region: "eu-west-1".into(),
-                id: "vgw-0abc".into()
+            ImportId {
+                cloud: Cloud::Aws,
+                named: Gateway {
+                    id: Some("vgw-0abc".into()),
+                    aws: Some(AwsSite {
+                        region: Some("eu-west-1".into()),
+                        ..AwsSite::default()
+                    }),
+                    ..Gateway::default()
+                }
             }
         );
-        let gcp = ImportId::Gcp {
-            project: "p".into(),
-            region: "europe-west1".into(),
-            name: "hub".into(),
+        let gcp = ImportId {
+            cloud: Cloud::Gcp,
+            named: Gateway {
+                name: Some("hub".into()),
+                gcp: Some(GcpSite {
+                    project: Some("p".into()),
+                    region: Some("europe-west1".into()),
+                    ..GcpSite::default()
+                }),
+                ..Gateway::default()
+            },
         };
         assert_eq!(ImportId::parse("gcp/p/europe-west1/hub").unwrap(), gcp);
         assert_eq!(
             ImportId::parse("projects/p/regions/europe-west1/vpnGateways/hub").unwrap(),
             gcp
         );
-        let azure = ImportId::Azure {
-            subscription: "s".into(),
-            resource_group: "rg".into(),
-            name: "gw".into(),
+        let azure = ImportId {
+            cloud: Cloud::Azure,
+            named: Gateway {
+                name: Some("gw".into()),
+                azure: Some(AzureSite {
+                    subscription_id: Some("s".into()),
+                    resource_group: Some("rg".into()),
+                    ..AzureSite::default()
+                }),
+                ..Gateway::default()
+            },
         };
         assert_eq!(ImportId::parse("azure/s/rg/gw").unwrap(), azure);
         assert_eq!(
@@ -701,6 +584,59 @@ mod tests {
             let d = ImportId::parse(bad).unwrap_err();
             assert!(d.0[0].detail.contains("aws/REGION/vgw-"), "{bad}: {d:?}");
         }
+    }
+
+    /// The message an invalid import id gets names every accepted form.
+    #[test]
+    fn invalid_import_ids_are_told_every_form() {
+        let d = ImportId::parse("nonsense").unwrap_err();
+        assert_eq!(
+            d.0[0].detail,
+            "\"nonsense\" is not a gateway id. Use one of: aws/REGION/vgw-… or aws/REGION/tgw-…, gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME), azure/SUBSCRIPTION/RESOURCE_GROUP/NAME (or the gateway's Azure resource id)."
+        );
+    }
+
+    #[test]
+    fn identities_give_back_import_ids() {
+        let identity = |cloud: Option<&str>, region: Option<&str>, id: Option<&str>| {
+            GatewayIdentity {
+                cloud: cloud.map(String::from),
+                region: region.map(String::from),
+                id: id.map(String::from),
+            }
+            .import_id()
+        };
+        assert_eq!(
+            identity(Some("aws"), Some("eu-west-1"), Some("vgw-1")).unwrap(),
+            "aws/eu-west-1/vgw-1"
+        );
+        assert_eq!(
+            identity(
+                Some("gcp"),
+                None,
+                Some("projects/p/regions/r/vpnGateways/hub")
+            )
+            .unwrap(),
+            "projects/p/regions/r/vpnGateways/hub"
+        );
+        assert_eq!(identity(Some("azure"), None, Some("/x")).unwrap(), "/x");
+        let why = |d: Diagnostics| d.0[0].detail.clone();
+        assert_eq!(
+            why(identity(Some("aws"), None, Some("vgw-1")).unwrap_err()),
+            "identity.region is required for an AWS gateway."
+        );
+        assert_eq!(
+            why(identity(Some("gcp"), None, None).unwrap_err()),
+            "identity.id is required to import a multicloud_vpn_gateway."
+        );
+        assert_eq!(
+            why(identity(Some("oci"), None, Some("x")).unwrap_err()),
+            r#"identity.cloud must be "aws", "gcp" or "azure"; got "oci"."#
+        );
+        assert_eq!(
+            why(identity(None, None, Some("x")).unwrap_err()),
+            r#"identity.cloud must be "aws", "gcp" or "azure"; got null."#
+        );
     }
 
     fn aws(asn: Option<i64>) -> Gateway {

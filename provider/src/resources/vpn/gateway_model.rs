@@ -74,27 +74,6 @@ impl Gateway {
             _ => None,
         }
     }
-
-    /// The ASN this gateway speaks BGP with, from its configuration (known at plan).
-    pub fn configured_asn(&self) -> Option<i64> {
-        match self.site_cloud()? {
-            Cloud::Aws => {
-                let a = self.aws.as_ref()?;
-                match (&a.transit_gateway_id, a.amazon_side_asn) {
-                    // An existing transit gateway has its own ASN: known after apply.
-                    (Some(_), None) => None,
-                    (_, asn) => Some(asn.unwrap_or(super::rules::AWS_DEFAULT_ASN as i64)),
-                }
-            }
-            Cloud::Gcp => self.gcp.as_ref()?.asn,
-            Cloud::Azure => Some(
-                self.azure
-                    .as_ref()?
-                    .asn
-                    .unwrap_or(super::rules::AZURE_DEFAULT_ASN as i64),
-            ),
-        }
-    }
 }
 
 /// GCP objects made by a gateway named `name`.

@@ -8,22 +8,24 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 use super::batch::{KeyedLocks, Snapshots};
 use super::clients;
-use super::gateway_model::{Gateway, GcpSite, gcp_router_name};
+use super::gateway_model::{Gateway, GcpSite as GcpBlock, gcp_router_name};
 use super::rules::Cloud;
 use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
+use super::site::{KeyReadback, SiteKey, VpnSite};
 use crate::ProviderConfig;
 use crate::clients::gcp::{
     BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
 };
 
-fn site(gw: &Gateway) -> Result<&GcpSite, Diagnostics> {
+fn site(gw: &Gateway) -> Result<&GcpBlock, Diagnostics> {
     gw.gcp
         .as_ref()
         .ok_or_else(|| Diagnostic::error("Internal error", "not a GCP gateway").into())
@@ -42,169 +44,459 @@ fn gateway_id(project: &str, region: &str, name: &str) -> String {
     format!("projects/{project}/regions/{region}/vpnGateways/{name}")
 }
 
-/// The id a create of `gw` gives its gateway, known before anything exists (GCP ids are names).
-pub fn known_gateway_id(gw: &Gateway) -> Option<String> {
-    let (project, region, name) = parts(gw).ok()?;
-    Some(gateway_id(project, region, name))
-}
+/// The GCP site, as the VPN resources use it.
+pub struct GcpSite;
 
-// --- the gateway ---------------------------------------------------------------------------
-
-pub async fn create_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    timeout: Duration,
-) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
-    let (project, region, name) = parts(gw).map_err(|d| (None, d))?;
-    let s = site(gw).map_err(|d| (None, d))?;
-    let c = clients::compute(ctx, project, timeout).map_err(|d| (None, d))?;
-    let network = s.network.clone().unwrap_or_default();
-    let asn = s.asn.unwrap_or_default();
-    let id = gateway_id(project, region, name);
-    // Adopt what an interrupted create left behind rather than failing on "already exists".
-    let existing = c
-        .get_vpn_gateway(region, name)
-        .await
-        .map_err(|e| (None, api_error("Cannot read the HA VPN gateway", e)))?;
-    if existing.is_none() {
-        tracing::info!(name, region, "creating GCP HA VPN gateway");
-        c.insert_vpn_gateway(region, name, &network)
-            .await
-            .map_err(|e| (None, api_error("Cannot create the HA VPN gateway", e)))?;
+#[async_trait]
+impl VpnSite for GcpSite {
+    fn cloud(&self) -> Cloud {
+        Cloud::Gcp
     }
-    let router = gcp_router_name(name);
-    let have_router = c.get_router(region, &router).await.map_err(|e| {
-        (
-            Some(id.clone()),
-            api_error("Cannot read the Cloud Router", e),
-        )
-    })?;
-    if have_router.is_none() {
-        tracing::info!(router, region, "creating GCP Cloud Router");
-        c.insert_router(region, &router, &network, asn as u32)
+
+    /// An HA VPN gateway's two interfaces have their addresses from the start.
+    fn learns_addresses_on_create(&self) -> bool {
+        false
+    }
+
+    /// The Cloud Router's interfaces hold each tunnel's inside /30.
+    fn records_layout(&self) -> bool {
+        true
+    }
+
+    fn key_readback(&self) -> KeyReadback {
+        KeyReadback::HashOnly
+    }
+
+    fn configured_asn(&self, gw: &Gateway) -> Option<i64> {
+        gw.gcp.as_ref()?.asn
+    }
+
+    fn site_key(&self, gw: &Gateway) -> Option<SiteKey> {
+        let s = gw.gcp.as_ref()?;
+        Some(SiteKey(Gateway {
+            gcp: Some(GcpBlock {
+                project: s.project.clone(),
+                region: s.region.clone(),
+                // A name or a self link of the same network.
+                network: s
+                    .network
+                    .as_ref()
+                    .map(|n| n.rsplit('/').next().unwrap_or_default().to_string()),
+                asn: s.asn,
+            }),
+            ..Gateway::default()
+        }))
+    }
+
+    fn import_format(&self) -> &'static str {
+        "gcp/PROJECT/REGION/NAME (or projects/PROJECT/regions/REGION/vpnGateways/NAME)"
+    }
+
+    fn parse_import_id(&self, parts: &[&str]) -> Option<Gateway> {
+        match parts {
+            ["gcp", project, region, name]
+            | ["projects", project, "regions", region, "vpnGateways", name] => Some(Gateway {
+                name: Some(name.to_string()),
+                gcp: Some(GcpBlock {
+                    project: Some(project.to_string()),
+                    region: Some(region.to_string()),
+                    ..GcpBlock::default()
+                }),
+                ..Gateway::default()
+            }),
+            _ => None,
+        }
+    }
+
+    /// The gateway's id names its project and region.
+    fn identity_region(&self, _gw: &Gateway) -> Option<String> {
+        None
+    }
+
+    /// The gateway's own id (`projects/…/vpnGateways/NAME`) is an import id.
+    fn import_id(&self, _region: Option<String>, id: String) -> Result<String, Diagnostics> {
+        Ok(id)
+    }
+
+    /// The id a create of `gw` gives its gateway, known before anything exists (GCP ids are names).
+    fn known_gateway_id(&self, gw: &Gateway) -> Option<String> {
+        let (project, region, name) = parts(gw).ok()?;
+        Some(gateway_id(project, region, name))
+    }
+
+    // --- the gateway ---------------------------------------------------------------------------
+
+    async fn create_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        timeout: Duration,
+    ) -> Result<SiteFacts, (Option<String>, Diagnostics)> {
+        let (project, region, name) = parts(gw).map_err(|d| (None, d))?;
+        let s = site(gw).map_err(|d| (None, d))?;
+        let c = clients::compute(ctx, project, timeout).map_err(|d| (None, d))?;
+        let network = s.network.clone().unwrap_or_default();
+        let asn = s.asn.unwrap_or_default();
+        let id = gateway_id(project, region, name);
+        // Adopt what an interrupted create left behind rather than failing on "already exists".
+        let existing = c
+            .get_vpn_gateway(region, name)
+            .await
+            .map_err(|e| (None, api_error("Cannot read the HA VPN gateway", e)))?;
+        if existing.is_none() {
+            tracing::info!(name, region, "creating GCP HA VPN gateway");
+            c.insert_vpn_gateway(region, name, &network)
+                .await
+                .map_err(|e| (None, api_error("Cannot create the HA VPN gateway", e)))?;
+        }
+        let router = gcp_router_name(name);
+        let have_router = c.get_router(region, &router).await.map_err(|e| {
+            (
+                Some(id.clone()),
+                api_error("Cannot read the Cloud Router", e),
+            )
+        })?;
+        if have_router.is_none() {
+            tracing::info!(router, region, "creating GCP Cloud Router");
+            c.insert_router(region, &router, &network, asn as u32)
+                .await
+                .map_err(|e| {
+                    (
+                        Some(id.clone()),
+                        api_error("Cannot create the Cloud Router", e),
+                    )
+                })?;
+        }
+        let g = c
+            .get_vpn_gateway(region, name)
             .await
             .map_err(|e| {
                 (
                     Some(id.clone()),
-                    api_error("Cannot create the Cloud Router", e),
+                    api_error("Cannot read the HA VPN gateway", e),
+                )
+            })?
+            .ok_or_else(|| {
+                (
+                    Some(id.clone()),
+                    Diagnostic::error(
+                        "HA VPN gateway vanished",
+                        format!("{id} disappeared right after it was created."),
+                    )
+                    .into(),
                 )
             })?;
+        GATEWAYS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        Ok(SiteFacts {
+            id,
+            asn,
+            public_ips: g.interface_ips,
+            ..SiteFacts::default()
+        })
     }
-    let g = c
-        .get_vpn_gateway(region, name)
-        .await
-        .map_err(|e| {
-            (
-                Some(id.clone()),
-                api_error("Cannot read the HA VPN gateway", e),
-            )
-        })?
-        .ok_or_else(|| {
-            (
-                Some(id.clone()),
+
+    /// None when both the gateway and its router are gone: the next apply creates the site again.
+    /// When only one is gone, the facts name it in `missing` (so the plan replaces the site rather
+    /// than forgetting the other). Reads share one list of the region's gateways and routers with
+    /// concurrent reads.
+    async fn read_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<Option<SiteFacts>, Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let sc = scope(project, region);
+        let gateways = listed(
+            &GATEWAYS,
+            &sc,
+            "HA VPN gateways",
+            |g| g.name.clone(),
+            || c.list_vpn_gateways(region),
+        )
+        .await?;
+        let routers = routers_of(&c, &sc, region).await?;
+        let router_name = gcp_router_name(name);
+        let (g, r) = (gateways.get(name), routers.get(&router_name));
+        if g.is_none() && r.is_none() {
+            return Ok(None);
+        }
+        let mut missing = Vec::new();
+        if g.is_none() {
+            missing.push(format!("HA VPN gateway {name}"));
+        }
+        if r.is_none() {
+            missing.push(format!("Cloud Router {router_name}"));
+        }
+        Ok(Some(SiteFacts {
+            id: gateway_id(project, region, name),
+            asn: r.map_or(gw.asn.unwrap_or_default(), |r| i64::from(r.asn)),
+            public_ips: g.map_or_else(
+                || gw.public_ips.clone().unwrap_or_default(),
+                |g| g.interface_ips.clone(),
+            ),
+            missing,
+            ..SiteFacts::default()
+        }))
+    }
+
+    /// The site of an existing HA VPN gateway and its Cloud Router `NAME-router`, for import.
+    async fn import_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        named: &Gateway,
+    ) -> Result<Gateway, Diagnostics> {
+        let (project, region, name) = parts(named)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let g = c
+            .get_vpn_gateway(region, name)
+            .await
+            .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
+            .ok_or_else(|| {
                 Diagnostic::error(
-                    "HA VPN gateway vanished",
-                    format!("{id} disappeared right after it was created."),
+                    "Cannot import",
+                    format!("There is no HA VPN gateway {name} in {project}/{region}."),
                 )
-                .into(),
-            )
-        })?;
-    GATEWAYS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    Ok(SiteFacts {
-        id,
-        asn,
-        public_ips: g.interface_ips,
-        ..SiteFacts::default()
-    })
-}
+            })?;
+        let router = gcp_router_name(name);
+        let r = c
+            .get_router(region, &router)
+            .await
+            .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Cannot import",
+                    format!("{name} has no Cloud Router named {router} in {project}/{region}: a multicloud_vpn_gateway pairs each HA VPN gateway with a router of that name."),
+                )
+            })?;
+        let network = g.network.rsplit('/').next().unwrap_or_default().to_string();
+        Ok(Gateway {
+            id: Some(gateway_id(project, region, name)),
+            name: Some(name.to_string()),
+            cloud: Some(Cloud::Gcp.as_str().to_string()),
+            gcp: Some(GcpBlock {
+                project: Some(project.to_string()),
+                region: Some(region.to_string()),
+                network: Some(network),
+                asn: Some(i64::from(r.asn)),
+            }),
+            ..Gateway::default()
+        })
+    }
 
-/// None when both the gateway and its router are gone: the next apply creates the site again.
-/// When only one is gone, the facts name it in `missing` (so the plan replaces the site rather
-/// than forgetting the other). Reads share one list of the region's gateways and routers with
-/// concurrent reads.
-pub async fn read_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-) -> Result<Option<SiteFacts>, Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let sc = scope(project, region);
-    let gateways = listed(
-        &GATEWAYS,
-        &sc,
-        "HA VPN gateways",
-        |g| g.name.clone(),
-        || c.list_vpn_gateways(region),
-    )
-    .await?;
-    let routers = routers_of(&c, &sc, region).await?;
-    let router_name = gcp_router_name(name);
-    let (g, r) = (gateways.get(name), routers.get(&router_name));
-    if g.is_none() && r.is_none() {
-        return Ok(None);
+    /// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
+    /// the error says which).
+    async fn delete_gateway(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        timeout: Duration,
+    ) -> Result<(), Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, timeout)?;
+        GATEWAYS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        tracing::info!(name, "deleting GCP Cloud Router and HA VPN gateway");
+        c.delete_router(region, &gcp_router_name(name))
+            .await
+            .map_err(|e| api_error("Cannot delete the Cloud Router", e))?;
+        c.delete_vpn_gateway(region, name)
+            .await
+            .map_err(|e| api_error("Cannot delete the HA VPN gateway", e))
     }
-    let mut missing = Vec::new();
-    if g.is_none() {
-        missing.push(format!("HA VPN gateway {name}"));
-    }
-    if r.is_none() {
-        missing.push(format!("Cloud Router {router_name}"));
-    }
-    Ok(Some(SiteFacts {
-        id: gateway_id(project, region, name),
-        asn: r.map_or(gw.asn.unwrap_or_default(), |r| i64::from(r.asn)),
-        public_ips: g.map_or_else(
-            || gw.public_ips.clone().unwrap_or_default(),
-            |g| g.interface_ips.clone(),
-        ),
-        missing,
-        ..SiteFacts::default()
-    }))
-}
 
-/// The site of an existing HA VPN gateway and its Cloud Router `NAME-router`, for import.
-pub async fn import_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    project: &str,
-    region: &str,
-    name: &str,
-) -> Result<Gateway, Diagnostics> {
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let g = c
-        .get_vpn_gateway(region, name)
-        .await
-        .map_err(|e| api_error("Cannot read the HA VPN gateway", e))?
-        .ok_or_else(|| {
-            Diagnostic::error(
-                "Cannot import",
-                format!("There is no HA VPN gateway {name} in {project}/{region}."),
-            )
-        })?;
-    let router = gcp_router_name(name);
-    let r = c
-        .get_router(region, &router)
-        .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-        .ok_or_else(|| {
-            Diagnostic::error(
-                "Cannot import",
-                format!("{name} has no Cloud Router named {router} in {project}/{region}: a multicloud_vpn_gateway pairs each HA VPN gateway with a router of that name."),
-            )
-        })?;
-    let network = g.network.rsplit('/').next().unwrap_or_default().to_string();
-    Ok(Gateway {
-        id: Some(gateway_id(project, region, name)),
-        name: Some(name.to_string()),
-        cloud: Some(Cloud::Gcp.as_str().to_string()),
-        gcp: Some(GcpSite {
-            project: Some(project.to_string()),
-            region: Some(region.to_string()),
-            network: Some(network),
-            asn: Some(i64::from(r.asn)),
-        }),
-        ..Gateway::default()
-    })
+    // --- a connection's GCP side -------------------------------------------------------------------
+
+    /// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
+    /// Cloud Router (interfaces of one router may not overlap).
+    async fn inside_cidrs_in_use(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+        own: &str,
+        timeout: Duration,
+    ) -> Result<Vec<InUse>, Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, timeout)?;
+        router_in_use(&c, region, name, own).await
+    }
+
+    /// External gateway → tunnels → router interfaces and BGP peers.
+    async fn ensure(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let (project, region, gw_name) = parts(&job.gateway)?;
+        let c = clients::compute(ctx, project, job.timeout)?;
+        let result = ensure_with(&c, job, region, gw_name, ids).await;
+        TUNNELS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        // The tunnels use the gateway's interface addresses, which the far side already knows.
+        result.map(|()| Vec::new())
+    }
+
+    /// Drift and status from one list of the region's tunnels and routers, shared across reads
+    /// (found by name: `ids` is not needed).
+    async fn observe(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        _ids: &CloudIds,
+    ) -> Result<Vec<TunnelReport>, Diagnostics> {
+        let (project, region, gw_name) = parts(&job.gateway)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let sc = scope(project, region);
+        let tunnels = listed(
+            &TUNNELS,
+            &sc,
+            "VPN tunnels",
+            |t| t.name.clone(),
+            || c.list_vpn_tunnels(region),
+        )
+        .await?;
+        let routers = routers_of(&c, &sc, region).await?;
+        let router = routers.get(&gcp_router_name(gw_name));
+        let wanted = router.map(|r| desired_router(r, job));
+        let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
+        Ok(job
+            .tunnels
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let have = tunnels.get(&tunnel_name(&job.name, t.index));
+                let bgp_ok = match (router, &wanted) {
+                    (Some(r), Some((ifs, peers))) => {
+                        let iname = interface_name(&job.name, t.index);
+                        let pname = peer_name(&job.name, t.index);
+                        r.interfaces.iter().find(|x| x.name == iname)
+                            == ifs.iter().find(|x| x.name == iname)
+                            && r.peers.iter().find(|x| x.name == pname)
+                                == peers.iter().find(|x| x.name == pname)
+                    }
+                    _ => false,
+                };
+                TunnelReport {
+                    outside_ip: public_ips.get(t.local_interface).cloned(),
+                    status: have.map(|h| h.status.clone()),
+                    in_sync: bgp_ok
+                        && have.is_some_and(|h| tunnel_fits(h, job, i) && h.peer_ip == t.peer_ip),
+                }
+            })
+            .collect())
+    }
+
+    /// What exists of the connection on this gateway, for import: its tunnels on the gateway's
+    /// router, their interfaces and BGP peers there, and its external VPN gateway.
+    async fn discover(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+    ) -> Result<Found, Diagnostics> {
+        let (gw, conn) = (&job.gateway, job.name.as_str());
+        let (project, region, gw_name) = parts(gw)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let router_name = gcp_router_name(gw_name);
+        let mut found = Found::default();
+        let tunnels = c
+            .list_vpn_tunnels(region)
+            .await
+            .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
+        for t in &tunnels {
+            let on_this_gateway = t.router.rsplit('/').next() == Some(router_name.as_str());
+            if let Some(i) = piece_index(&t.name, conn, "-t").filter(|_| on_this_gateway) {
+                found.tunnels.insert(i);
+                found.ike_version = Some(i64::from(t.ike_version));
+                found.ids.insert(format!("gcp.tunnel.{i}"), t.name.clone());
+            }
+        }
+        let ext = external_gateway_name(conn);
+        if c.get_external_gateway(&ext)
+            .await
+            .map_err(|e| api_error("Cannot read the external VPN gateway", e))?
+            .is_some()
+        {
+            found.ids.insert("gcp.external_gateway".into(), ext);
+        }
+        let router = c
+            .get_router(region, &router_name)
+            .await
+            .map_err(|e| api_error("Cannot read the Cloud Router", e))?;
+        for iface in router.iter().flat_map(|r| &r.interfaces) {
+            let Some(i) = piece_index(&iface.name, conn, "-if") else {
+                continue;
+            };
+            if let Some(ip) = iface
+                .ip_range
+                .split('/')
+                .next()
+                .and_then(|a| a.parse().ok())
+            {
+                found.local_bgp_ips.insert(i, ip);
+            }
+            found.ids.insert("gcp.router".into(), router_name.clone());
+        }
+        if let Some(p) = router
+            .iter()
+            .flat_map(|r| &r.peers)
+            .find(|p| is_own_piece(&p.name, conn, "-bgp"))
+        {
+            found.advertised_routes = p.advertised_ip_ranges.clone();
+        }
+        Ok(found)
+    }
+
+    /// Router entries → tunnels → external gateway.
+    async fn remove(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        job: &SideJob,
+        ids: &mut CloudIds,
+    ) -> Result<(), Diagnostics> {
+        let (project, region, gw_name) = parts(&job.gateway)?;
+        let c = clients::compute(ctx, project, job.timeout)?;
+        let router = gcp_router_name(gw_name);
+        {
+            let lock = ROUTER_LOCKS.get(&format!("{project}/{region}/{router}"));
+            let _held = lock.lock().await;
+            if let Some(current) = c
+                .get_router(region, &router)
+                .await
+                .map_err(|e| api_error("Cannot read the Cloud Router", e))?
+            {
+                let none = SideJob {
+                    tunnels: Vec::new(),
+                    ..job.clone()
+                };
+                let (interfaces, peers) = desired_router(&current, &none);
+                if interfaces != current.interfaces || peers != current.peers {
+                    tracing::info!(router, "removing this connection's BGP sessions");
+                    c.put_router_peers(region, &router, interfaces, peers)
+                        .await
+                        .map_err(|e| api_error("Cannot update the Cloud Router", e))?;
+                }
+            }
+            ids.remove("gcp.router");
+        }
+        for (k, name) in entries_of(ids, "gcp.tunnel.") {
+            tracing::info!(tunnel = name, "deleting GCP VPN tunnel");
+            c.delete_vpn_tunnel(region, &name)
+                .await
+                .map_err(|e| api_error(&format!("Cannot delete tunnel {name}"), e))?;
+            ids.remove(&k);
+        }
+        if let Some(ext) = ids.get("gcp.external_gateway").cloned() {
+            c.delete_external_gateway(&ext)
+                .await
+                .map_err(|e| api_error("Cannot delete the external VPN gateway", e))?;
+            ids.remove("gcp.external_gateway");
+        }
+        TUNNELS.forget(&scope(project, region));
+        ROUTERS.forget(&scope(project, region));
+        Ok(())
+    }
 }
 
 /// A region-wide list from `snaps`, by name: fetched once, shared by concurrent reads.
@@ -243,42 +535,7 @@ async fn routers_of(
     .await
 }
 
-/// Router, then gateway (tunnels of connections must be gone first; GCP refuses otherwise and
-/// the error says which).
-pub async fn delete_gateway(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    timeout: Duration,
-) -> Result<(), Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, timeout)?;
-    GATEWAYS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    tracing::info!(name, "deleting GCP Cloud Router and HA VPN gateway");
-    c.delete_router(region, &gcp_router_name(name))
-        .await
-        .map_err(|e| api_error("Cannot delete the Cloud Router", e))?;
-    c.delete_vpn_gateway(region, name)
-        .await
-        .map_err(|e| api_error("Cannot delete the HA VPN gateway", e))
-}
-
-// --- a connection's GCP side -------------------------------------------------------------------
-
-/// The inside /30s that router interfaces other than connection `own`'s use on this gateway's
-/// Cloud Router (interfaces of one router may not overlap).
-pub async fn inside_cidrs_in_use(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    own: &str,
-    timeout: Duration,
-) -> Result<Vec<InUse>, Diagnostics> {
-    let (project, region, name) = parts(gw)?;
-    let c = clients::compute(ctx, project, timeout)?;
-    router_in_use(&c, region, name, own).await
-}
-
-/// What [`inside_cidrs_in_use`] reports, with a client at hand (none when the router is gone).
+/// What [`VpnSite::inside_cidrs_in_use`] reports, with a client at hand (none when the router is gone).
 async fn router_in_use(
     c: &Compute,
     region: &str,
@@ -371,20 +628,6 @@ fn tunnel_fits(have: &VpnTunnel, job: &SideJob, i: usize) -> bool {
     have.vpn_gateway_interface as usize == t.local_interface
         && have.peer_external_gateway_interface == Some(t.peer_interface as u32)
         && i64::from(have.ike_version) == t.ike_version
-}
-
-/// External gateway → tunnels → router interfaces and BGP peers.
-pub async fn ensure(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, job.timeout)?;
-    let result = ensure_with(&c, job, region, gw_name, ids).await;
-    TUNNELS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
-    result
 }
 
 async fn ensure_with(
@@ -520,160 +763,5 @@ fn refuse_taken(taken: &[InUse], job: &SideJob) -> Result<(), Diagnostics> {
             .into());
         }
     }
-    Ok(())
-}
-
-/// Drift and status from one list of the region's tunnels and routers, shared across reads.
-pub async fn observe(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-) -> Result<Vec<TunnelReport>, Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let sc = scope(project, region);
-    let tunnels = listed(
-        &TUNNELS,
-        &sc,
-        "VPN tunnels",
-        |t| t.name.clone(),
-        || c.list_vpn_tunnels(region),
-    )
-    .await?;
-    let routers = routers_of(&c, &sc, region).await?;
-    let router = routers.get(&gcp_router_name(gw_name));
-    let wanted = router.map(|r| desired_router(r, job));
-    let public_ips = job.gateway.public_ips.clone().unwrap_or_default();
-    Ok(job
-        .tunnels
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let have = tunnels.get(&tunnel_name(&job.name, t.index));
-            let bgp_ok = match (router, &wanted) {
-                (Some(r), Some((ifs, peers))) => {
-                    let iname = interface_name(&job.name, t.index);
-                    let pname = peer_name(&job.name, t.index);
-                    r.interfaces.iter().find(|x| x.name == iname)
-                        == ifs.iter().find(|x| x.name == iname)
-                        && r.peers.iter().find(|x| x.name == pname)
-                            == peers.iter().find(|x| x.name == pname)
-                }
-                _ => false,
-            };
-            TunnelReport {
-                outside_ip: public_ips.get(t.local_interface).cloned(),
-                status: have.map(|h| h.status.clone()),
-                in_sync: bgp_ok
-                    && have.is_some_and(|h| tunnel_fits(h, job, i) && h.peer_ip == t.peer_ip),
-            }
-        })
-        .collect())
-}
-
-/// What exists of connection `conn` on this gateway, for import: its tunnels on the gateway's
-/// router, their interfaces and BGP peers there, and its external VPN gateway.
-pub async fn discover(
-    ctx: &Ctx<ProviderConfig>,
-    gw: &Gateway,
-    conn: &str,
-) -> Result<Found, Diagnostics> {
-    let (project, region, gw_name) = parts(gw)?;
-    let c = clients::compute(ctx, project, Duration::from_secs(60))?;
-    let router_name = gcp_router_name(gw_name);
-    let mut found = Found::default();
-    let tunnels = c
-        .list_vpn_tunnels(region)
-        .await
-        .map_err(|e| api_error("Cannot list VPN tunnels", e))?;
-    for t in &tunnels {
-        let on_this_gateway = t.router.rsplit('/').next() == Some(router_name.as_str());
-        if let Some(i) = piece_index(&t.name, conn, "-t").filter(|_| on_this_gateway) {
-            found.tunnels.insert(i);
-            found.ike_version = Some(i64::from(t.ike_version));
-            found.ids.insert(format!("gcp.tunnel.{i}"), t.name.clone());
-        }
-    }
-    let ext = external_gateway_name(conn);
-    if c.get_external_gateway(&ext)
-        .await
-        .map_err(|e| api_error("Cannot read the external VPN gateway", e))?
-        .is_some()
-    {
-        found.ids.insert("gcp.external_gateway".into(), ext);
-    }
-    let router = c
-        .get_router(region, &router_name)
-        .await
-        .map_err(|e| api_error("Cannot read the Cloud Router", e))?;
-    for iface in router.iter().flat_map(|r| &r.interfaces) {
-        let Some(i) = piece_index(&iface.name, conn, "-if") else {
-            continue;
-        };
-        if let Some(ip) = iface
-            .ip_range
-            .split('/')
-            .next()
-            .and_then(|a| a.parse().ok())
-        {
-            found.local_bgp_ips.insert(i, ip);
-        }
-        found.ids.insert("gcp.router".into(), router_name.clone());
-    }
-    if let Some(p) = router
-        .iter()
-        .flat_map(|r| &r.peers)
-        .find(|p| is_own_piece(&p.name, conn, "-bgp"))
-    {
-        found.advertised_routes = p.advertised_ip_ranges.clone();
-    }
-    Ok(found)
-}
-
-/// Router entries → tunnels → external gateway.
-pub async fn remove(
-    ctx: &Ctx<ProviderConfig>,
-    job: &SideJob,
-    ids: &mut CloudIds,
-) -> Result<(), Diagnostics> {
-    let (project, region, gw_name) = parts(&job.gateway)?;
-    let c = clients::compute(ctx, project, job.timeout)?;
-    let router = gcp_router_name(gw_name);
-    {
-        let lock = ROUTER_LOCKS.get(&format!("{project}/{region}/{router}"));
-        let _held = lock.lock().await;
-        if let Some(current) = c
-            .get_router(region, &router)
-            .await
-            .map_err(|e| api_error("Cannot read the Cloud Router", e))?
-        {
-            let none = SideJob {
-                tunnels: Vec::new(),
-                ..job.clone()
-            };
-            let (interfaces, peers) = desired_router(&current, &none);
-            if interfaces != current.interfaces || peers != current.peers {
-                tracing::info!(router, "removing this connection's BGP sessions");
-                c.put_router_peers(region, &router, interfaces, peers)
-                    .await
-                    .map_err(|e| api_error("Cannot update the Cloud Router", e))?;
-            }
-        }
-        ids.remove("gcp.router");
-    }
-    for (k, name) in entries_of(ids, "gcp.tunnel.") {
-        tracing::info!(tunnel = name, "deleting GCP VPN tunnel");
-        c.delete_vpn_tunnel(region, &name)
-            .await
-            .map_err(|e| api_error(&format!("Cannot delete tunnel {name}"), e))?;
-        ids.remove(&k);
-    }
-    if let Some(ext) = ids.get("gcp.external_gateway").cloned() {
-        c.delete_external_gateway(&ext)
-            .await
-            .map_err(|e| api_error("Cannot delete the external VPN gateway", e))?;
-        ids.remove("gcp.external_gateway");
-    }
-    TUNNELS.forget(&scope(project, region));
-    ROUTERS.forget(&scope(project, region));
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! `multicloud_vpn_connection` (everything between two sites).
 //!
 //! `rules` and `topology` decide at plan time (pure); `aws_site`, `gcp_site` and `azure_site`
-//! build, observe and remove each cloud's half; `batch` shares describe calls across concurrent
-//! reads.
+//! build, observe and remove each cloud's half, each as a `site::VpnSite` that the resources reach
+//! through `site::site(cloud)`; `batch` shares describe calls across concurrent reads.
 
 mod aws_site;
 mod azure_site;
@@ -17,5 +17,6 @@ mod gateway_model;
 mod gcp_site;
 pub mod rules;
 mod side;
+mod site;
 mod timeouts;
 pub mod topology;

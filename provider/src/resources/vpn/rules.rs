@@ -26,6 +26,9 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    /// Every cloud, in the order the provider lists them (`aws`, `gcp`, `azure`).
+    pub const ALL: [Cloud; 3] = [Cloud::Aws, Cloud::Gcp, Cloud::Azure];
+
     pub fn parse(s: &str) -> Option<Cloud> {
         match s {
             "aws" => Some(Cloud::Aws),

@@ -1,7 +1,8 @@
-//! What one side of a connection is asked to build, and what it reports back. Each cloud's module
-//! (`aws_site`, `gcp_site`, `azure_site`) implements the same three steps on these types:
-//! ensure (create what is missing, keep what exists, so a retry after a failure resumes), observe
-//! (drift and status) and remove (reverse order, tolerating pieces already gone).
+//! What one side of a connection is asked to build, and what it reports back. Each cloud's
+//! [`VpnSite`](super::site::VpnSite) (`aws_site`, `gcp_site`, `azure_site`) implements the same
+//! steps on these types: ensure (create what is missing, keep what exists, so a retry after a
+//! failure resumes), observe (drift and status), remove (reverse order, tolerating pieces already
+//! gone) and, for import, discover.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -92,8 +93,9 @@ impl fmt::Debug for SideTunnel {
     }
 }
 
-/// Everything a side needs to build its half.
-#[derive(Clone, Debug)]
+/// Everything a side needs to build its half. (The default, with a name and a gateway, is what an
+/// import asks a side that records the layout: no tunnels yet.)
+#[derive(Clone, Debug, Default)]
 pub struct SideJob {
     /// The connection's name: prefix of every object this side creates.
     pub name: String,
