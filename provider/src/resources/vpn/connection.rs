@@ -65,13 +65,27 @@ fn check(c: &ConnectionState, diags: &mut Diagnostics) {
             format!("tunnel_count: {p}."),
         );
     }
-    if let Some(k) = &c.psk
-        && let Some(p) = psk::check_key(k)
-    {
+    for (attr, key) in [("psk", &c.psk), ("psk_wo", &c.psk_wo)] {
+        if let Some(p) = key.as_deref().and_then(psk::check_key) {
+            diags.error_at(
+                root.attr(attr),
+                "Pre-shared key not accepted by every cloud",
+                format!("{attr}: {p}."),
+            );
+        }
+    }
+    if c.psk.is_some() && c.psk_wo.is_some() {
         diags.error_at(
-            root.attr("psk"),
-            "Pre-shared key not accepted by every cloud",
-            format!("psk: {p}."),
+            root.attr("psk_wo"),
+            "Pre-shared key given twice",
+            "Set one of psk (stored in state) and psk_wo (write-only), not both.",
+        );
+    }
+    if c.psk_wo_version.is_some() && c.psk_wo.is_none() && c.psk.is_some() {
+        diags.error_at(
+            root.attr("psk_wo_version"),
+            "Version without a write-only key",
+            "psk_wo_version says when psk_wo changed; it has no meaning with psk.",
         );
     }
     let (Some(a), Some(b)) = (&c.a, &c.b) else {
@@ -526,14 +540,24 @@ pub(super) fn tunnel_states(
         .collect()
 }
 
+/// The write-only key of the configuration (null in plan and state, so known only from here).
+fn psk_wo(config: &Value) -> Result<Option<String>, Diagnostics> {
+    Ok(typed::decode::<ConnectionState>(config)?.psk_wo)
+}
+
 /// Create or repair, then report; a failure keeps what exists in the (tainted) partial state.
+/// `key_wo` is the configuration's write-only key: every tunnel gets it and state keeps none.
 async fn apply(
     ctx: &Ctx<ProviderConfig>,
     planned: &Value,
     prior_ids: CloudIds,
+    key_wo: Option<String>,
     resp: &mut ApplyResponse,
 ) -> Result<(), Diagnostics> {
-    let w = work(typed::decode(planned)?)?;
+    let mut w = work(typed::decode(planned)?)?;
+    if let Some(k) = &key_wo {
+        w.psks = vec![k.clone(); w.layout.len()];
+    }
     let timeout = w.timeout(true);
     let mut ids = prior_ids;
     // `timeouts.create` bounds the whole build, not only each wait inside it. What was made
@@ -551,7 +575,7 @@ async fn apply(
         .into()),
     };
     let mut s = w.state.clone();
-    s.tunnel_psks = Some(w.psks.clone());
+    s.tunnel_psks = key_wo.is_none().then(|| w.psks.clone());
     s.id = s.name.clone();
     let (a_ips, b_ips) = match built {
         Ok(ips) => ips,
@@ -621,7 +645,7 @@ impl Resource<ProviderConfig> for VpnConnection {
         req: CreateRequest<'_>,
         resp: &mut ApplyResponse,
     ) -> Result<(), Diagnostics> {
-        apply(ctx, req.planned, CloudIds::new(), resp).await
+        apply(ctx, req.planned, CloudIds::new(), psk_wo(req.config)?, resp).await
     }
 
     async fn read(
@@ -667,7 +691,8 @@ impl Resource<ProviderConfig> for VpnConnection {
         resp: &mut ApplyResponse,
     ) -> Result<(), Diagnostics> {
         let p: ConnectionState = typed::decode(req.prior)?;
-        apply(ctx, req.planned, p.cloud_ids.unwrap_or_default(), resp).await
+        let key_wo = psk_wo(req.config)?;
+        apply(ctx, req.planned, p.cloud_ids.unwrap_or_default(), key_wo, resp).await
     }
 
     /// The build order reversed: the side built towards the other's addresses goes first (it
@@ -789,6 +814,10 @@ impl ModifyPlan<ProviderConfig> for VpnConnection {
                 "tunnel_psks",
                 Value::List(vec![Value::string(k.clone()); n]),
             );
+        }
+        // A write-only key is known to the configuration only: no tunnel key is ever stored.
+        if typed::decode::<ConnectionState>(req.config).is_ok_and(|cfg| cfg.psk_wo.is_some()) {
+            resp.planned.set_attr("tunnel_psks", Value::Null);
         }
         let drifted = prior_kept
             .and_then(|p| p.tunnels.as_ref())

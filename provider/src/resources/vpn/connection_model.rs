@@ -35,6 +35,9 @@ pub struct ConnectionState {
     pub tunnel_count: Option<i64>,
     pub ike_version: Option<i64>,
     pub psk: Option<String>,
+    /// Write-only: only ever known from the configuration.
+    pub psk_wo: Option<String>,
+    pub psk_wo_version: Option<i64>,
     pub inside_cidrs: Option<Vec<String>>,
     pub advertised_routes: Option<Vec<String>>,
     pub tunnels: Option<Vec<TunnelState>>,
@@ -107,7 +110,20 @@ pub fn schema() -> Schema {
                 .optional()
                 .sensitive()
                 .requires_replace()
-                .describe("Pre-shared key for every tunnel: 8–64 letters, digits, `.` or `_`, not starting with `0` (what all three clouds accept). Default: a distinct generated key per tunnel."),
+                .describe("Pre-shared key for every tunnel: 8–64 letters, digits, `.` or `_`, not starting with `0` (what all three clouds accept). Default: a distinct generated key per tunnel. Stored in state; on Terraform 1.11+ prefer `psk_wo`."),
+        )
+        .attr(
+            Attribute::new("psk_wo", Type::String)
+                .optional()
+                .sensitive()
+                .write_only()
+                .describe("Pre-shared key for every tunnel, write-only (Terraform 1.11+): it goes to the clouds and nowhere else, not into plan or state (`tunnel_psks` stays null). Feed it from `ephemeral \"multicloud_psk\"`. Keep it in the configuration: a repair of a tunnel deleted out of band sets it again."),
+        )
+        .attr(
+            Attribute::new("psk_wo_version", Type::Number)
+                .optional()
+                .requires_replace()
+                .describe("Change it to apply a new `psk_wo` (the tunnels are rebuilt with it): Terraform cannot compare write-only values, so this number is how it learns the key changed."),
         )
         .attr(
             Attribute::new("inside_cidrs", Type::list(Type::String))
