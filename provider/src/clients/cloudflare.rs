@@ -202,7 +202,8 @@ pub enum CloudflareError {
     InvalidResponse(String),
     #[error("invalid Cloudflare identifier \"{0}\": expected 1 to 64 letters, digits, '-' or '_'")]
     InvalidId(String),
-    /// Terraform cancelled the operation while a request or a retry was under way.
+    /// Terraform's cancel came while a request or a retry pause was under way (this client sets
+    /// no deadline).
     #[error("Cloudflare call {0}")]
     Stopped(Stop),
 }

@@ -904,7 +904,8 @@ impl Compute {
         let limit = self.deadline;
         let budget = self.http.budget().with_deadline(limit);
         match self.poll(scope, op, label, &budget).await {
-            Err(e) if e.reason == "deadlineExceeded" => Err(GcpError::local(
+            // Ours (no status), not an API error that happens to use the same reason.
+            Err(e) if e.status.is_none() && e.reason == "deadlineExceeded" => Err(GcpError::local(
                 "deadlineExceeded",
                 format!("gave up waiting for GCP operation {label} after {limit:?}"),
             )),
