@@ -404,10 +404,6 @@ impl<C: Classify> Http<C> {
         &self.retry
     }
 
-    pub fn classify(&self) -> &C {
-        &self.classify
-    }
-
     /// A budget bounded by this client's cancellation; [`Budget::with_deadline`] adds a deadline.
     pub fn budget(&self) -> Budget {
         Budget::new(self.cancel.clone())
