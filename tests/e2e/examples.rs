@@ -53,7 +53,9 @@ impl Clouds {
         // One poll per operation: the examples check the resources' wiring, not the waiting, which
         // tests/e2e/vpn.rs covers.
         let gcp = GcpEmulator::start_with(&["--network", GCP_NETWORK, "--op-polls", "1"]);
-        let azure = AzureEmulator::start_with(&["--op-polls", "1"]);
+        // The emulator finishes an operation in one poll and asks for 20 ms between polls
+        // (`retry-after-ms`); real Azure's Retry-After is 10 s+.
+        let azure = AzureEmulator::start_with(&["--op-polls", "1", "--poll-retry-after-ms", "20"]);
         Clouds {
             moto,
             zone_id,
@@ -81,8 +83,6 @@ impl Clouds {
             w = w
                 .env("ARM_ACCESS_TOKEN", &a.token)
                 .env("MULTICLOUD_AZURE_ENDPOINT", &a.endpoint)
-                // The emulator finishes an operation in one poll; real Azure's Retry-After is 10 s+.
-                .env("MULTICLOUD_AZURE_POLL_MS", "20")
                 .env("TF_VAR_azure_subscription_id", &a.subscription)
                 .env("TF_VAR_azure_resource_group", RESOURCE_GROUP)
                 .env("TF_VAR_azure_gateway_subnet_id", &a.gateway_subnet());

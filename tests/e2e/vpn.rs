@@ -27,8 +27,10 @@ struct Clouds {
 
 impl Clouds {
     /// None when Azure is needed and this clone has no ../shared (the emulator prints SKIPPED).
+    /// The Azure emulator asks for 20 ms between operation polls (`retry-after-ms`), which the
+    /// client honours, so its operations finish in milliseconds.
     fn start(needed: &[&str]) -> Option<Clouds> {
-        Self::start_with_azure(needed, &["--op-polls", "2"])
+        Self::start_with_azure(needed, &["--op-polls", "2", "--poll-retry-after-ms", "20"])
     }
 
     fn start_with_azure(needed: &[&str], azure_args: &[&str]) -> Option<Clouds> {
@@ -274,7 +276,6 @@ fn scenario(tf: Tf, a: &str, b: &str) {
     };
     let log = tempfile::NamedTempFile::new().unwrap();
     let w = Workdir::new(tf, Install::Mirror, &c.config(a, b, ""))
-        .env("MULTICLOUD_AZURE_POLL_MS", "20")
         .env("TF_LOG_PROVIDER", "TRACE")
         .env("TF_LOG_PATH", log.path().to_str().unwrap());
     w.init();
@@ -552,7 +553,7 @@ fn shared_hub(tf: Tf, hub: &str, user_of_second_cidr: &str) {
         c.gateway(hub),
         connection("first", "spoke-0", "aws", "")
     );
-    let w = Workdir::new(tf, Install::Mirror, &first).env("MULTICLOUD_AZURE_POLL_MS", "20");
+    let w = Workdir::new(tf, Install::Mirror, &first);
     w.init();
     w.apply();
     let cidrs = |addr: &str, st: &J| -> Vec<String> {
@@ -639,7 +640,7 @@ fn same_apply_collision(tf: Tf, hub: &str) {
         spoke_connection("first", "spoke-0", "aws", hub, ""),
         spoke_connection("second", &second, "aws2", hub, ""),
     );
-    let w = Workdir::new(tf, Install::Mirror, &config).env("MULTICLOUD_AZURE_POLL_MS", "20");
+    let w = Workdir::new(tf, Install::Mirror, &config);
     w.init();
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let flat = flat(&text);
@@ -745,7 +746,7 @@ fn import_round_trip(tf: Tf, clouds: &[&str]) {
     for cloud in clouds {
         config += &c.gateway(cloud);
     }
-    let w = Workdir::new(tf, Install::Mirror, &config).env("MULTICLOUD_AZURE_POLL_MS", "20");
+    let w = Workdir::new(tf, Install::Mirror, &config);
     w.init();
     w.apply();
     for cloud in clouds {
@@ -831,8 +832,7 @@ fn connection_import_round_trip(tf: Tf, a: &str, b: &str) {
     let Some(c) = Clouds::start(&[a, b]) else {
         return; // no ../shared: the Azure emulator printed SKIPPED
     };
-    let w = Workdir::new(tf, Install::Mirror, &c.config(a, b, ""))
-        .env("MULTICLOUD_AZURE_POLL_MS", "20");
+    let w = Workdir::new(tf, Install::Mirror, &c.config(a, b, ""));
     w.init();
     w.apply();
     let before = w.state_of(LINK);
@@ -975,7 +975,8 @@ both_versions!(bad_inputs_fail_at_plan);
 /// Azure gateways take half an hour: progress is logged while waiting, and a `timeouts` block
 /// bounds the wait. A timed-out create keeps the gateway (tainted) so destroy removes it.
 fn azure_gateway_honours_timeouts(tf: Tf) {
-    let Some(az) = AzureEmulator::start_with(&["--op-polls", "40"]) else {
+    let Some(az) = AzureEmulator::start_with(&["--op-polls", "40", "--poll-retry-after-ms", "50"])
+    else {
         return;
     };
     let c = Clouds {
@@ -986,7 +987,6 @@ fn azure_gateway_honours_timeouts(tf: Tf) {
     let log = tempfile::NamedTempFile::new().unwrap();
     let slow = lone_gateway_with_create_timeout(&c, "azure", "1s");
     let w = Workdir::new(tf, Install::Mirror, &slow)
-        .env("MULTICLOUD_AZURE_POLL_MS", "50")
         .env("TF_LOG_PROVIDER", "INFO")
         .env("TF_LOG_PATH", log.path().to_str().unwrap());
     w.init();
@@ -1066,15 +1066,15 @@ both_versions!(gateway_timeout_bounds_the_whole_create);
 /// `timeouts.create` bounds the whole connection build: when Azure's gateway update outlasts it,
 /// the apply fails naming the limit, what AWS already has is recorded, and destroy removes it.
 fn connection_timeout_keeps_progress(tf: Tf) {
-    let Some(c) = Clouds::start_with_azure(&["aws", "azure"], &["--op-polls", "60"]) else {
+    let azure = ["--op-polls", "60", "--poll-retry-after-ms", "50"];
+    let Some(c) = Clouds::start_with_azure(&["aws", "azure"], &azure) else {
         return;
     };
     let w = Workdir::new(
         tf,
         Install::Mirror,
         &c.config("aws", "azure", "  timeouts {\n    create = \"2s\"\n  }\n"),
-    )
-    .env("MULTICLOUD_AZURE_POLL_MS", "50");
+    );
     w.init();
     let text = w.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let flat = flat(&text);

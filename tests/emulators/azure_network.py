@@ -6,6 +6,7 @@ gateways and virtual network gateway connections (+ their sharedkey). Standard l
     python3 tests/emulators/azure_network.py --port 0 --specs DIR --subscription SUB \
         [--token TOKEN] [--subnet /subscriptions/.../virtualNetworks/V/subnets/GatewaySubnet[=CIDR]] \
         [--resource-group NAME] [--op-polls N] [--poll-retry-after SECONDS]
+        [--poll-retry-after-ms MILLISECONDS]
 
 Prints `LISTENING http://127.0.0.1:PORT`. Operations, parameters and body schemas are read at
 run time from the published OpenAPI 2.0 files in DIR (virtualNetworkGateway.json,
@@ -55,6 +56,11 @@ Choices documented here:
   * Polling: an operation completes on its N-th poll; both a GET of its Azure-AsyncOperation /
     Location URL and a GET of the resource itself count as a poll, so the resource's
     provisioningState flips exactly when the operation reports Succeeded.
+  * Pace: answers to be polled carry `Retry-After: --poll-retry-after` (whole seconds, default
+    0). With --poll-retry-after-ms they also carry `retry-after-ms`, the millisecond wait that
+    Azure services send and Azure's SDKs read before Retry-After; a GET of a resource whose
+    operation still runs then carries it too [EMULATOR] (ARM sends none there). Tests use it to
+    poll fast through what the client already honours, instead of a client-side setting.
 """
 
 import argparse
@@ -384,6 +390,13 @@ class Emulator:
     def poll_resource(self, rec):
         if rec.get("op"):
             self.poll(rec["op"])
+
+    def pace(self, seconds=True):
+        """How long a client should wait before polling again (see "Pace" above)."""
+        headers = {"Retry-After": str(self.args.poll_retry_after)} if seconds else {}
+        if self.args.poll_retry_after_ms is not None:
+            headers["retry-after-ms"] = str(self.args.poll_retry_after_ms)
+        return headers
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -834,7 +847,7 @@ class Handler(BaseHTTPRequestHandler):
         return f"{self.emu.base}{path}?api-version={version}"
 
     def retry_headers(self, op):
-        return {"Retry-After": str(self.emu.args.poll_retry_after)} if op["status"] == "InProgress" else {}
+        return self.emu.pace() if op["status"] == "InProgress" else {}
 
     def route(self, method, path, template, op, values, body):
         emu = self.emu
@@ -873,7 +886,8 @@ class Handler(BaseHTTPRequestHandler):
             rec = emu.get(rid)
             if rec is None:
                 raise self.not_found(rid, kind)
-            return 200, emu.view(rec), {}
+            busy = rec.get("op") and emu.args.poll_retry_after_ms is not None
+            return 200, emu.view(rec), emu.pace(seconds=False) if busy else {}
         if method == "PUT":
             return self.put(rid, kind, rec, body)
         if method == "DELETE":
@@ -931,8 +945,7 @@ class Handler(BaseHTTPRequestHandler):
                     pip["body"]["properties"]["ipConfiguration"] = {"id": cfg["id"]}
         polls = FAST_KINDS.get(kind, emu.args.op_polls)
         op_id = emu.start_op(new, "put", polls)
-        headers = {"Azure-AsyncOperation": emu.async_url(op_id, new),
-                   "Retry-After": str(emu.args.poll_retry_after)}
+        headers = {"Azure-AsyncOperation": emu.async_url(op_id, new), **emu.pace()}
         return (200 if rec is not None else 201), emu.view(new), headers
 
     def delete(self, rid, kind, rec):
@@ -955,8 +968,7 @@ class Handler(BaseHTTPRequestHandler):
         polls = FAST_KINDS.get(kind, emu.args.op_polls)
         op_id = emu.start_op(rec, "delete", polls)
         return 202, None, {"Location": emu.async_url(op_id, rec, result=True),
-                           "Azure-AsyncOperation": emu.async_url(op_id, rec),
-                           "Retry-After": str(emu.args.poll_retry_after)}
+                           "Azure-AsyncOperation": emu.async_url(op_id, rec), **emu.pace()}
 
     def shared_key(self, method, rid, rec, body):
         emu = self.emu
@@ -982,6 +994,7 @@ def main():
     ap.add_argument("--resource-group", action="append", default=[])
     ap.add_argument("--op-polls", type=int, default=2)
     ap.add_argument("--poll-retry-after", type=int, default=0)
+    ap.add_argument("--poll-retry-after-ms", type=int, default=None)
     args = ap.parse_args()
     specs = Specs(args.specs)
     emu = Emulator(args, specs)

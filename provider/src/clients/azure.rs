@@ -4,29 +4,36 @@
 //! Every PUT and DELETE waits for its long-running operation (LRO), following
 //! `Azure-AsyncOperation`, else `Location`, else `provisioningState`, as ARM documents in
 //! <https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations>.
-//! Requests retry on 429, 5xx, transport errors and 409 `AnotherOperationInProgress`: ARM PUT and
-//! DELETE are idempotent, so replaying them is safe. The bearer token and shared keys never
-//! appear in logs, errors or `Debug` output, which is why bodies are never logged.
+//! Requests go through the shared layer ([`crate::clients::http`]: backoff with jitter,
+//! `Retry-After`, cancellation); this client tells it that 429, 5xx and 409
+//! `AnotherOperationInProgress` are worth another attempt, transport errors being retried there.
+//! ARM PUT and DELETE are idempotent, so replaying them is safe. Operation polls wait as long as
+//! Azure asks: `retry-after-ms` / `x-ms-retry-after-ms` as given (Azure's own SDKs read these
+//! first), else `Retry-After` but no less than the poll interval. The bearer token and shared keys
+//! never appear in logs, errors or `Debug` output, which is why bodies are never logged.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::clients::http::{self, Failure, Http, RetryPolicy, Stop};
+
 pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 pub const API_VERSION: &str = "2024-05-01";
-const USER_AGENT: &str = concat!("terraform-provider-multicloud/", env!("CARGO_PKG_VERSION"));
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-const MAX_ATTEMPTS: u32 = 6;
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(10);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300); // a bogus header cannot stall us
+const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 6,
+    base_delay: BACKOFF_BASE,
+    max_delay: BACKOFF_CAP,
+    max_retry_after: MAX_RETRY_AFTER,
+};
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(3600); // gateways take 30-45 minutes
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1); // ARM read quotas
 /// IP configuration names of the two halves of an active-active gateway (index 0 and 1).
@@ -119,6 +126,25 @@ impl fmt::Display for AzureError {
 }
 
 impl std::error::Error for AzureError {}
+
+/// Which ARM answers are worth sending again, and how long Azure asks to wait.
+#[derive(Clone, Copy, Debug)]
+struct Policy;
+
+impl http::Classify for Policy {
+    fn retryable(&self, status: u16, body: &[u8]) -> bool {
+        AzureError::from_response(status, body).is_retryable()
+    }
+
+    /// Throttled, or refused while another operation runs: either way not applied.
+    fn refused(&self, status: u16, body: &[u8]) -> bool {
+        status == 429 || AzureError::from_response(status, body).code == CONFLICT
+    }
+
+    fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        millis_wait(headers).or_else(|| http::retry_after(headers))
+    }
+}
 
 // --- Model -----------------------------------------------------------------------------------
 #[derive(Clone, Debug, PartialEq)]
@@ -214,11 +240,10 @@ pub struct Connection {
 // --- Client ----------------------------------------------------------------------------------
 #[derive(Clone)]
 pub struct Network {
-    http: reqwest::Client,
+    /// Holds the token and the cancellation.
+    http: Http<Policy>,
     base: Url,
-    token: Arc<str>,
     subscription: String,
-    cancel: CancellationToken,
     deadline: Duration,
     poll_interval: Duration,
 }
@@ -260,20 +285,14 @@ impl Network {
         let endpoint = endpoint.unwrap_or(DEFAULT_ENDPOINT).trim();
         let base = Url::parse(endpoint).ok().filter(|u| u.has_authority());
         let base = base.ok_or_else(|| invalid(format!("invalid Azure endpoint {endpoint:?}")))?;
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(REQUEST_TIMEOUT)
-            // ARM does not redirect; refusing keeps the token from following one anywhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| invalid(format!("cannot create the HTTP client: {e}")))?;
+        // ARM does not redirect; refusing keeps the token from following one anywhere.
+        let http = Http::new("Azure", token, Policy, false)
+            .map_err(|e| invalid(format!("cannot create the HTTP client: {e}")))?
+            .with_retry(RETRY);
         Ok(Network {
             http,
             base,
-            token: token.into(),
             subscription: sub.to_string(),
-            cancel: CancellationToken::new(),
             deadline: DEFAULT_DEADLINE,
             poll_interval: DEFAULT_POLL_INTERVAL,
         })
@@ -281,7 +300,7 @@ impl Network {
 
     /// Stop requests, backoff and LRO waits when Terraform cancels (error code "Canceled").
     pub fn with_cancel(mut self, cancel: CancellationToken) -> Network {
-        self.cancel = cancel;
+        self.http = self.http.with_cancel(cancel);
         self
     }
 
@@ -291,8 +310,8 @@ impl Network {
         self
     }
 
-    /// Shortest sleep between LRO polls (default 1 s); when Azure sends no Retry-After we wait
-    /// ten times this. Tests lower it so that emulated operations finish in milliseconds.
+    /// Shortest sleep between LRO polls when Azure's wait is in whole seconds (default 1 s); when
+    /// Azure says nothing we wait ten times this.
     pub fn with_poll_interval(mut self, d: Duration) -> Network {
         self.poll_interval = d;
         self
@@ -515,15 +534,18 @@ impl Network {
             return Ok(());
         }
         let (started, mut delay) = (Instant::now(), self.poll_delay(&first.headers));
+        let budget = self.http.budget().with_deadline(self.deadline);
         let mut state = "InProgress".to_string();
         loop {
-            let elapsed = started.elapsed();
-            if elapsed >= self.deadline {
-                let (e, d) = (fmt_elapsed(elapsed), fmt_elapsed(self.deadline));
+            if budget.expired() {
+                let (e, d) = (fmt_elapsed(started.elapsed()), fmt_elapsed(self.deadline));
                 let m = format!("Azure {what}: still {state} after {e} (deadline {d})");
                 return Err(err("Timeout", m + "; it may yet complete in Azure"));
             }
-            self.sleep(delay.min(self.deadline - elapsed)).await?;
+            // The deadline cuts the sleep short; one last poll then says how far it got.
+            if let Err(Stop::Cancelled) = budget.sleep(delay).await {
+                return Err(stopped(Stop::Cancelled));
+            }
             let reply = match self.call(Method::GET, &url, None).await {
                 Err(e) if e.is_not_found() && deleting && poll == Poll::Resource => return Ok(()),
                 other => other?,
@@ -558,74 +580,48 @@ impl Network {
         }
     }
 
-    /// Sleep before the next poll: what Retry-After asks, never less than the poll interval.
+    /// Sleep before the next poll. A wait in milliseconds is a precise request and is honoured
+    /// as given; `Retry-After` counts whole seconds ("0" is anything under one), so its wait is
+    /// never shorter than the poll interval, which keeps us within ARM's read quotas.
     fn poll_delay(&self, headers: &HeaderMap) -> Duration {
-        let asked = retry_after(headers).unwrap_or(self.poll_interval * 10);
-        asked.max(self.poll_interval)
-    }
-
-    async fn sleep(&self, d: Duration) -> Res<()> {
-        tokio::select! {
-            _ = self.cancel.cancelled() => Err(err("Canceled", "the Azure call was canceled")),
-            _ = tokio::time::sleep(d) => Ok(()),
+        if let Some(asked) = millis_wait(headers) {
+            return asked.min(MAX_RETRY_AFTER);
         }
+        let asked = http::retry_after(headers).map(|d| d.min(MAX_RETRY_AFTER));
+        asked
+            .unwrap_or(self.poll_interval * 10)
+            .max(self.poll_interval)
     }
 
-    /// One request, retried. `target` is an ARM path (the api-version is added) or an absolute
-    /// URL Azure gave us (operation URLs, nextLink), which carries its own api-version.
+    /// One request, retried by the shared layer. `target` is an ARM path (the api-version is
+    /// added) or an absolute URL Azure gave us (operation URLs, nextLink), which carries its own
+    /// api-version.
     async fn call(&self, method: Method, target: &str, body: Option<&Value>) -> Res<Reply> {
         let url = self.url(target)?;
         let path = url.path();
-        for attempt in 1.. {
-            let started = Instant::now();
-            let mut request = self.http.request(method.clone(), url.clone());
-            request = request.bearer_auth(&*self.token);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let exchange = async {
-                let response = request.send().await?;
-                let (status, headers) = (response.status().as_u16(), response.headers().clone());
-                Ok::<_, reqwest::Error>((status, headers, response.bytes().await?))
-            };
-            let outcome = tokio::select! {
-                _ = self.cancel.cancelled() => return Err(err("Canceled", "the Azure call was canceled")),
-                r = exchange => r,
-            };
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let (error, server_wait) = match outcome {
-                Ok((status, headers, bytes)) if (200..300).contains(&status) => {
-                    tracing::debug!(%method, %path, status, elapsed_ms, "Azure request");
-                    let body = match bytes.is_empty() {
-                        true => Ok(Value::Null),
-                        false => serde_json::from_slice(&bytes),
-                    };
-                    let bad = |e| err("InvalidResponse", format!("{method} {path}: not JSON: {e}"));
-                    let body = body.map_err(bad)?;
-                    return Ok(Reply {
-                        status,
-                        headers,
-                        body,
-                    });
-                }
-                Ok((status, headers, bytes)) => {
-                    tracing::debug!(%method, %path, status, elapsed_ms, "Azure request");
-                    let error = AzureError::from_response(status, &bytes);
-                    (error, retry_after(&headers))
-                }
-                Err(e) => {
-                    tracing::debug!(%method, %path, error = %e, elapsed_ms, "Azure request failed");
-                    (transport_error(&method, path, &e), None)
-                }
-            };
-            if !error.is_retryable() || attempt >= MAX_ATTEMPTS {
-                return Err(error);
-            }
-            let wait = server_wait.unwrap_or_default().max(backoff(attempt));
-            tracing::debug!("Azure {method} {path}: {error}; attempt {attempt}, again in {wait:?}");
-            self.sleep(wait).await?;
+        let mut request = http::Request::new(method.clone(), &url);
+        if let Some(body) = body {
+            request = request.json(body);
         }
-        unreachable!("the last attempt returns")
+        match self.http.send(request, &self.http.budget()).await.result {
+            Ok(reply) => {
+                let body = match reply.body.is_empty() {
+                    true => Ok(Value::Null),
+                    false => serde_json::from_slice(&reply.body),
+                };
+                let bad = |e| err("InvalidResponse", format!("{method} {path}: not JSON: {e}"));
+                Ok(Reply {
+                    status: reply.status,
+                    headers: reply.headers,
+                    body: body.map_err(bad)?,
+                })
+            }
+            Err(Failure::Status(reply)) => {
+                Err(AzureError::from_response(reply.status, &reply.body))
+            }
+            Err(Failure::Transport(e)) => Err(transport_error(&method, path, &e)),
+            Err(Failure::Stopped(stop)) => Err(stopped(stop)),
+        }
     }
 
     fn url(&self, target: &str) -> Res<Url> {
@@ -867,19 +863,23 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-/// Retry-After in seconds (ARM does not use the HTTP-date form), bounded.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    let secs = value.trim().parse().ok()?;
-    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+/// A wait Azure gives in milliseconds (`retry-after-ms`, else `x-ms-retry-after-ms`), which its
+/// SDKs honour before `Retry-After`. Uncapped: callers cap.
+fn millis_wait(headers: &HeaderMap) -> Option<Duration> {
+    ["retry-after-ms", "x-ms-retry-after-ms"]
+        .iter()
+        .find_map(|name| {
+            let ms = headers.get(*name)?.to_str().ok()?.trim().parse().ok()?;
+            Some(Duration::from_millis(ms))
+        })
 }
 
-/// Exponential backoff with equal jitter (half the step fixed, half random), so that clients
-/// throttled together do not come back in lockstep.
-fn backoff(attempt: u32) -> Duration {
-    let step = BACKOFF_BASE.saturating_mul(1 << attempt.saturating_sub(1).min(16));
-    let half = step.min(BACKOFF_CAP).as_millis() as u64 / 2;
-    Duration::from_millis(half + rand::rng().random_range(0..=half))
+/// The shared layer's stop as this client's error.
+fn stopped(stop: Stop) -> AzureError {
+    match stop {
+        Stop::Cancelled => err("Canceled", "the Azure call was canceled"),
+        Stop::DeadlineExceeded => err("Timeout", "the Azure call passed its deadline"),
+    }
 }
 
 fn provisioning_state(v: &Value) -> &str {
@@ -929,6 +929,8 @@ fn fmt_elapsed(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::header::RETRY_AFTER;
+
     use super::*;
 
     const GW: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/\
@@ -1052,7 +1054,7 @@ Azure x/y: operation Canceled: Azure gave no details (OperationCanceled) false f
         headers.insert(RETRY_AFTER, "0".parse().unwrap());
         assert_eq!(n.poll_delay(&headers), Duration::from_millis(20));
         assert_eq!(n.poll_delay(&HeaderMap::new()), Duration::from_millis(200));
-        assert!((1..=10).all(|a| (BACKOFF_BASE / 2..=BACKOFF_CAP).contains(&backoff(a))));
+        assert!((1..=10).all(|a| (BACKOFF_BASE / 2..=BACKOFF_CAP).contains(&RETRY.backoff(a))));
         let shown = [
             (250, "250ms"),
             (12_000, "12s"),
@@ -1062,5 +1064,39 @@ Azure x/y: operation Canceled: Azure gave no details (OperationCanceled) false f
         for (ms, s) in shown {
             assert_eq!(fmt_elapsed(Duration::from_millis(ms)), s);
         }
+    }
+
+    #[test]
+    fn waits_in_milliseconds_are_honoured_as_given_and_whole_seconds_keep_the_floor() {
+        use http::Classify;
+        let n = Network::new(None, "t", "s").unwrap(); // polls at least 1 s apart
+        let with = |pairs: &[(&'static str, &str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, value.parse().unwrap());
+            }
+            headers
+        };
+        let quick = with(&[("retry-after", "0"), ("retry-after-ms", "20")]);
+        assert_eq!(n.poll_delay(&quick), Duration::from_millis(20));
+        assert_eq!(Policy.retry_after(&quick), Some(Duration::from_millis(20)));
+        let x_ms = with(&[("x-ms-retry-after-ms", "1500")]);
+        assert_eq!(n.poll_delay(&x_ms), Duration::from_millis(1500));
+        let huge = with(&[("retry-after-ms", "999999999")]);
+        assert_eq!(n.poll_delay(&huge), MAX_RETRY_AFTER);
+        assert_eq!(
+            n.poll_delay(&with(&[("retry-after", "0")])),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            n.poll_delay(&with(&[("retry-after", "5")])),
+            Duration::from_secs(5)
+        );
+        assert_eq!(n.poll_delay(&HeaderMap::new()), Duration::from_secs(10));
+        // What the shared layer asks of this client.
+        let busy = br#"{"error": {"code": "AnotherOperationInProgress", "message": "Busy."}}"#;
+        assert!(Policy.retryable(409, busy) && Policy.refused(409, busy));
+        assert!(Policy.retryable(503, b"") && !Policy.refused(503, b""));
+        assert!(!Policy.retryable(409, b"{}") && !Policy.retryable(400, b""));
     }
 }

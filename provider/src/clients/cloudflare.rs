@@ -1,10 +1,12 @@
 //! Cloudflare v4 API client for Load Balancing: account-level monitors and pools, pool health, and
 //! zone-level load balancers.
 //!
-//! Thin and typed: each method is one documented endpoint. Requests retry with exponential
-//! backoff and jitter on 429 (honouring `Retry-After`) and 5xx; creates are not idempotent on
-//! Cloudflare's side, so after an ambiguous failure (5xx or a broken connection) a create first
-//! looks for the object it may already have made before trying again. The endpoint can be
+//! Thin and typed: each method is one documented endpoint. Requests go through the shared layer
+//! ([`crate::clients::http`]: backoff with jitter, `Retry-After`, cancellation), which this client
+//! tells that 429 and 5xx are worth another attempt. Creates are not idempotent on Cloudflare's
+//! side, so the layer sends one again only after a failure that shows it was not applied (429, no
+//! connection); after an ambiguous one (5xx or a broken connection) the create first looks for
+//! the object it may already have made before posting again. The endpoint can be
 //! overridden (emulators). Each request runs in a debug `tracing` span carrying the operation and
 //! the resource id; the API token never appears in logs, errors or `Debug` output.
 //!
@@ -16,18 +18,21 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use rand::Rng;
-use reqwest::Method;
-use reqwest::header::{HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderValue;
+use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tfplugin::Diagnostic;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::clients::http::{self, Failure, Http, Request, Stop};
 use crate::config::{CloudflareSettings, Setting};
 
+/// How requests are retried; the default suits Terraform runs, tests shorten the delays.
+pub use crate::clients::http::RetryPolicy;
+
 pub const DEFAULT_ENDPOINT: &str = "https://api.cloudflare.com/client/v4";
-const USER_AGENT: &str = concat!("terraform-provider-multicloud/", env!("CARGO_PKG_VERSION"));
 
 /// Documented values and ranges, for resources that validate at plan time.
 pub mod limits {
@@ -173,29 +178,6 @@ impl LoadBalancer {
     }
 }
 
-/// How requests are retried. The default suits Terraform runs; tests shorten the delays.
-#[derive(Clone, Copy, Debug)]
-pub struct RetryPolicy {
-    /// Attempts per request, including the first.
-    pub max_attempts: u32,
-    /// First backoff; doubles per attempt, with jitter.
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// Longest `Retry-After` honoured (Cloudflare blocks for up to five minutes).
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 6,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(300),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
@@ -220,6 +202,10 @@ pub enum CloudflareError {
     InvalidResponse(String),
     #[error("invalid Cloudflare identifier \"{0}\": expected 1 to 64 letters, digits, '-' or '_'")]
     InvalidId(String),
+    /// Terraform's cancel came while a request or a retry pause was under way (this client sets
+    /// no deadline).
+    #[error("Cloudflare call {0}")]
+    Stopped(Stop),
 }
 
 fn describe(errors: &[(i64, String)]) -> String {
@@ -290,11 +276,10 @@ impl CloudflareError {
 
 #[derive(Clone)]
 pub struct Cloudflare {
-    http: reqwest::Client,
+    /// Holds the token, the retry policy and the cancellation.
+    http: Http<Policy>,
     base: String,
-    token: String,
     account_id: String,
-    retry: RetryPolicy,
 }
 
 /// Never shows the token.
@@ -304,19 +289,21 @@ impl fmt::Debug for Cloudflare {
             .field("base", &self.base)
             .field("account_id", &self.account_id)
             .field("token", &"<redacted>")
-            .field("retry", &self.retry)
+            .field("retry", self.http.retry())
             .finish()
     }
 }
 
-/// Whether a request may be sent again after an ambiguous failure.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Replay {
-    /// GET, PUT, DELETE: retry on 429, 5xx and transport errors.
-    Safe,
-    /// POST create: retry only what surely was not applied (429, connection refused); the
-    /// caller reconciles other failures.
-    Unsafe,
+/// Which answers are worth sending again: throttling and server errors. Whether a request may
+/// be replayed at all (GET, PUT and DELETE may; a POST create only when refused with 429 or never
+/// sent) is the shared layer's rule.
+#[derive(Clone, Copy, Debug)]
+struct Policy;
+
+impl http::Classify for Policy {
+    fn retryable(&self, status: u16, _body: &[u8]) -> bool {
+        status == 429 || status >= 500
+    }
 }
 
 /// What a create may already have made before an ambiguous failure.
@@ -364,25 +351,24 @@ impl Cloudflare {
                 .trim_end_matches('/')
                 .to_string(),
         };
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| {
-                Diagnostic::error("Cannot create the Cloudflare HTTP client", e.to_string())
-            })?;
+        let http = Http::new("Cloudflare", &token, Policy, true).map_err(|e| {
+            Diagnostic::error("Cannot create the Cloudflare HTTP client", e.to_string())
+        })?;
         Ok(Cloudflare {
             http,
             base,
-            token,
             account_id,
-            retry: RetryPolicy::default(),
         })
     }
 
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Cloudflare {
-        self.retry = retry;
+        self.http = self.http.with_retry(retry);
+        self
+    }
+
+    /// Requests and retry pauses end with [`CloudflareError::Stopped`] once this fires.
+    pub fn with_cancel(mut self, cancel: CancellationToken) -> Cloudflare {
+        self.http = self.http.with_cancel(cancel);
         self
     }
 
@@ -407,10 +393,7 @@ impl Cloudflare {
 
     pub async fn get_monitor(&self, id: &str) -> Result<Option<Monitor>, CloudflareError> {
         let path = format!("{}/{}", self.monitors_path(), check_id(id)?);
-        match self
-            .call(Method::GET, &path, None, "get_monitor", id, Replay::Safe)
-            .await
-        {
+        match self.call(Method::GET, &path, None, "get_monitor", id).await {
             Ok(v) => Ok(Some(decode::<MonitorWire>(v)?.into_model())),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -420,16 +403,9 @@ impl Cloudflare {
     pub async fn update_monitor(&self, id: &str, m: &Monitor) -> Result<(), CloudflareError> {
         let path = format!("{}/{}", self.monitors_path(), check_id(id)?);
         let body = to_json(&MonitorBody::from(m))?;
-        self.call(
-            Method::PUT,
-            &path,
-            Some(&body),
-            "update_monitor",
-            id,
-            Replay::Safe,
-        )
-        .await
-        .map(drop)
+        self.call(Method::PUT, &path, Some(&body), "update_monitor", id)
+            .await
+            .map(drop)
     }
 
     pub async fn delete_monitor(&self, id: &str) -> Result<(), CloudflareError> {
@@ -453,10 +429,7 @@ impl Cloudflare {
 
     pub async fn get_pool(&self, id: &str) -> Result<Option<Pool>, CloudflareError> {
         let path = format!("{}/{}", self.pools_path(), check_id(id)?);
-        match self
-            .call(Method::GET, &path, None, "get_pool", id, Replay::Safe)
-            .await
-        {
+        match self.call(Method::GET, &path, None, "get_pool", id).await {
             Ok(v) => Ok(Some(decode::<PoolWire>(v)?.into_model())),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -466,16 +439,9 @@ impl Cloudflare {
     pub async fn update_pool(&self, id: &str, p: &Pool) -> Result<(), CloudflareError> {
         let path = format!("{}/{}", self.pools_path(), check_id(id)?);
         let body = to_json(&PoolBody::from(p))?;
-        self.call(
-            Method::PUT,
-            &path,
-            Some(&body),
-            "update_pool",
-            id,
-            Replay::Safe,
-        )
-        .await
-        .map(drop)
+        self.call(Method::PUT, &path, Some(&body), "update_pool", id)
+            .await
+            .map(drop)
     }
 
     pub async fn delete_pool(&self, id: &str) -> Result<(), CloudflareError> {
@@ -488,10 +454,7 @@ impl Cloudflare {
     /// no monitor, no results yet, or the pool is gone.
     pub async fn pool_health(&self, id: &str) -> Result<Option<bool>, CloudflareError> {
         let path = format!("{}/{}/health", self.pools_path(), check_id(id)?);
-        let result = match self
-            .call(Method::GET, &path, None, "pool_health", id, Replay::Safe)
-            .await
-        {
+        let result = match self.call(Method::GET, &path, None, "pool_health", id).await {
             Ok(v) => v,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(CloudflareError::Api { ref errors, .. })
@@ -547,14 +510,7 @@ impl Cloudflare {
             check_id(id)?
         );
         match self
-            .call(
-                Method::GET,
-                &path,
-                None,
-                "get_load_balancer",
-                id,
-                Replay::Safe,
-            )
+            .call(Method::GET, &path, None, "get_load_balancer", id)
             .await
         {
             Ok(v) => Ok(Some(decode::<LoadBalancerWire>(v)?.into_model()?)),
@@ -570,14 +526,7 @@ impl Cloudflare {
     ) -> Result<Vec<(String, String, LoadBalancer)>, CloudflareError> {
         let path = format!("/zones/{}/load_balancers", check_id(zone_id)?);
         let list = self
-            .call(
-                Method::GET,
-                &path,
-                None,
-                "list_load_balancers",
-                zone_id,
-                Replay::Safe,
-            )
+            .call(Method::GET, &path, None, "list_load_balancers", zone_id)
             .await?;
         decode::<Vec<LoadBalancerWire>>(list)?
             .into_iter()
@@ -616,16 +565,9 @@ impl Cloudflare {
             check_id(id)?
         );
         let body = to_json(&LoadBalancerBody::from(lb))?;
-        self.call(
-            Method::PUT,
-            &path,
-            Some(&body),
-            "update_load_balancer",
-            id,
-            Replay::Safe,
-        )
-        .await
-        .map(drop)
+        self.call(Method::PUT, &path, Some(&body), "update_load_balancer", id)
+            .await
+            .map(drop)
     }
 
     pub async fn delete_load_balancer(
@@ -653,10 +595,7 @@ impl Cloudflare {
 
     /// DELETE; an object that is already gone counts as deleted.
     async fn delete(&self, path: &str, op: &'static str, id: &str) -> Result<(), CloudflareError> {
-        match self
-            .call(Method::DELETE, path, None, op, id, Replay::Safe)
-            .await
-        {
+        match self.call(Method::DELETE, path, None, op, id).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
@@ -675,13 +614,12 @@ impl Cloudflare {
     ) -> Result<String, CloudflareError> {
         let mut attempt = 1;
         loop {
-            match self
-                .call(Method::POST, path, Some(body), op, name, Replay::Unsafe)
-                .await
-            {
+            match self.call(Method::POST, path, Some(body), op, name).await {
                 Ok(result) => return id_of(&result),
-                Err(e) if is_ambiguous(&e) && attempt < self.retry.max_attempts => {
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                Err(e) if is_ambiguous(&e) && attempt < self.http.retry().max_attempts => {
+                    let budget = self.http.budget();
+                    let pause = budget.sleep(self.backoff(attempt));
+                    pause.await.map_err(CloudflareError::Stopped)?;
                     if let Some(id) = self.find_existing(&existing).await? {
                         return Ok(id);
                     }
@@ -705,7 +643,6 @@ impl Cloudflare {
                         None,
                         "list_monitors",
                         "",
-                        Replay::Safe,
                     )
                     .await?;
                 let wanted = (*m).clone().canonical();
@@ -715,14 +652,7 @@ impl Cloudflare {
             }
             Existing::Pool(p) => {
                 let list = self
-                    .call(
-                        Method::GET,
-                        &self.pools_path(),
-                        None,
-                        "list_pools",
-                        "",
-                        Replay::Safe,
-                    )
+                    .call(Method::GET, &self.pools_path(), None, "list_pools", "")
                     .await?;
                 Ok(decode::<Vec<PoolWire>>(list)?
                     .into_iter()
@@ -736,7 +666,7 @@ impl Cloudflare {
         }
     }
 
-    /// One API call with retries; returns the envelope's `result`.
+    /// One API call, retried by the shared layer; returns the envelope's `result`.
     async fn call(
         &self,
         method: Method,
@@ -744,12 +674,9 @@ impl Cloudflare {
         body: Option<&Value>,
         op: &'static str,
         id: &str,
-        replay: Replay,
     ) -> Result<Value, CloudflareError> {
         let span = tracing::debug_span!("cloudflare", operation = op, id = id);
-        self.call_inner(method, path, body, replay)
-            .instrument(span)
-            .await
+        self.call_inner(method, path, body).instrument(span).await
     }
 
     async fn call_inner(
@@ -757,50 +684,19 @@ impl Cloudflare {
         method: Method,
         path: &str,
         body: Option<&Value>,
-        replay: Replay,
     ) -> Result<Value, CloudflareError> {
         let url = format!("{}{}", self.base, path);
-        let mut attempt = 1;
-        loop {
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(&self.token);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let response = match request.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    let retry = e.is_connect() || (replay == Replay::Safe && !e.is_builder());
-                    if retry && attempt < self.retry.max_attempts {
-                        tokio::time::sleep(self.backoff(attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(CloudflareError::Transport(e.to_string()));
-                }
-            };
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let bytes = match response.bytes().await {
-                Ok(b) => b,
-                Err(e) => {
-                    if replay == Replay::Safe && attempt < self.retry.max_attempts {
-                        tokio::time::sleep(self.backoff(attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(CloudflareError::Transport(e.to_string()));
-                }
-            };
-            if (200..300).contains(&status) {
-                let envelope: Envelope = serde_json::from_slice(&bytes)
+        let url = Url::parse(&url)
+            .map_err(|e| CloudflareError::Transport(format!("invalid URL {url}: {e}")))?;
+        let mut request = Request::new(method, &url);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let outcome = self.http.send(request, &self.http.budget()).await;
+        match outcome.result {
+            Ok(reply) => {
+                let status = reply.status;
+                let envelope: Envelope = serde_json::from_slice(&reply.body)
                     .map_err(|e| CloudflareError::InvalidResponse(format!("HTTP {status}: {e}")))?;
                 if !envelope.success {
                     return Err(CloudflareError::Api {
@@ -808,49 +704,28 @@ impl Cloudflare {
                         errors: flatten(&envelope.errors),
                     });
                 }
-                return Ok(envelope.result);
+                Ok(envelope.result)
             }
-            let errors = error_list(status, &bytes);
-            if status == 429 {
-                if attempt < self.retry.max_attempts {
-                    let wait = match retry_after {
-                        Some(d) => {
-                            d.min(self.retry.max_retry_after) + jitter(Duration::from_millis(250))
-                        }
-                        None => self.backoff(attempt),
-                    };
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                    continue;
-                }
-                return Err(CloudflareError::RateLimited {
-                    attempts: attempt,
-                    errors,
-                });
+            // 429 is always retried: still 429 means every attempt was throttled.
+            Err(Failure::Status(reply)) if reply.status == 429 => {
+                Err(CloudflareError::RateLimited {
+                    attempts: outcome.attempts,
+                    errors: error_list(reply.status, &reply.body),
+                })
             }
-            if status >= 500 && replay == Replay::Safe && attempt < self.retry.max_attempts {
-                tokio::time::sleep(self.backoff(attempt)).await;
-                attempt += 1;
-                continue;
-            }
-            return Err(CloudflareError::Api { status, errors });
+            Err(Failure::Status(reply)) => Err(CloudflareError::Api {
+                status: reply.status,
+                errors: error_list(reply.status, &reply.body),
+            }),
+            Err(Failure::Transport(e)) => Err(CloudflareError::Transport(e.to_string())),
+            Err(Failure::Stopped(stop)) => Err(CloudflareError::Stopped(stop)),
         }
     }
 
     /// Exponential backoff with equal jitter: half the step fixed, half random.
     fn backoff(&self, attempt: u32) -> Duration {
-        let step = self
-            .retry
-            .base_delay
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(self.retry.max_delay);
-        step / 2 + jitter(step / 2)
+        self.http.retry().backoff(attempt)
     }
-}
-
-fn jitter(max: Duration) -> Duration {
-    let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
-    Duration::from_millis(rand::rng().random_range(0..=max_ms))
 }
 
 /// A failure after which a POST may or may not have been applied.

@@ -7,9 +7,11 @@
 //! DONE (the API allows `wait` to return early, so it is called in a loop), bounded by a deadline
 //! and abortable through a `CancellationToken`.
 //!
-//! Retries: 429, 500, 502, 503, 504 and transport failures are retried with exponential backoff
-//! and jitter, honouring `Retry-After`. Every mutation carries one `requestId` (a UUID) for all its
-//! attempts, which Compute documents as the way to make retries idempotent. Should a retried insert
+//! Retries: requests go through the shared layer ([`crate::clients::http`]: backoff with jitter,
+//! `Retry-After`, cancellation, deadline); this client tells it that 429, 500, 502, 503 and 504
+//! are worth another attempt, transport failures being retried there. Every mutation carries one
+//! `requestId` (a UUID) for all its attempts, which Compute documents as the way to make retries
+//! idempotent, so the layer replays mutations like reads. Should a retried insert
 //! still meet 409 `alreadyExists` after an earlier attempt that may have reached the server (5xx or
 //! a broken connection), the object is taken to be ours: names are chosen by the caller and unique
 //! per Terraform resource, and where the insert carries a description (external gateways and
@@ -29,25 +31,38 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
-use reqwest::header::{CONTENT_LENGTH, HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::clients::http::{self, Budget, Failure, Http, Request, RetryPolicy, Stop};
+
 pub const DEFAULT_ENDPOINT: &str = "https://compute.googleapis.com";
-const USER_AGENT: &str = concat!("terraform-provider-multicloud/", env!("CARGO_PKG_VERSION"));
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// `operations.wait` may hold the request for up to two minutes server-side before answering.
 const WAIT_REQUEST_TIMEOUT: Duration = Duration::from_secs(150);
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
-const MAX_ATTEMPTS: u32 = 6;
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(5);
-/// A server asking for more than this is still honoured up to this bound, so a bad header cannot
-/// stall an apply for hours.
-const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
+const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 6,
+    base_delay: BACKOFF_BASE,
+    max_delay: BACKOFF_CAP,
+    // A server asking for more than this is still honoured up to this bound, so a bad header
+    // cannot stall an apply for hours.
+    max_retry_after: Duration::from_secs(30),
+};
 const RETRY_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
+
+/// Which Compute answers are worth sending again; the shared layer decides the rest.
+#[derive(Clone, Copy, Debug)]
+struct Policy;
+
+impl http::Classify for Policy {
+    fn retryable(&self, status: u16, _body: &[u8]) -> bool {
+        RETRY_STATUSES.contains(&status)
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -133,19 +148,20 @@ fn transport_error(e: reqwest::Error) -> GcpError {
     };
     // reqwest's Display is only the outermost layer; the cause (refused, reset, DNS) is in the
     // source chain. The URL is left out: it adds nothing the caller does not know.
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
+    let message = http::error_chain(&e.without_url());
     GcpError::local(reason, format!("GCP request failed: {message}"))
 }
 
 fn cancelled() -> GcpError {
     GcpError::local("cancelled", "GCP call cancelled")
+}
+
+/// The shared layer's stop as this client's error; `wait` words a deadline for the operation.
+fn stopped(stop: Stop) -> GcpError {
+    match stop {
+        Stop::Cancelled => cancelled(),
+        Stop::DeadlineExceeded => GcpError::local("deadlineExceeded", "GCP call past its deadline"),
+    }
 }
 
 fn invalid(message: impl Into<String>) -> GcpError {
@@ -410,14 +426,12 @@ struct Call {
 
 #[derive(Clone)]
 pub struct Compute {
-    http: reqwest::Client,
+    /// Holds the token, the cancellation and the per-attempt timeout.
+    http: Http<Policy>,
     /// `{endpoint}/compute/v1`
     base: Url,
-    token: String,
     project: String,
-    cancel: CancellationToken,
     deadline: Duration,
-    request_timeout: Duration,
 }
 
 impl fmt::Debug for Compute {
@@ -461,19 +475,14 @@ impl Compute {
         if project.is_empty() || project.contains('/') {
             return Err(invalid(format!("invalid GCP project {project:?}")));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| invalid(format!("cannot create the GCP HTTP client: {e}")))?;
+        let http = Http::new("GCP", token, Policy, true)
+            .map_err(|e| invalid(format!("cannot create the GCP HTTP client: {e}")))?
+            .with_retry(RETRY);
         Ok(Compute {
             http,
             base,
-            token: token.to_string(),
             project: project.to_string(),
-            cancel: CancellationToken::new(),
             deadline: DEFAULT_DEADLINE,
-            request_timeout: REQUEST_TIMEOUT,
         })
     }
 
@@ -484,7 +493,7 @@ impl Compute {
     /// Requests, backoff sleeps and operation waits end with reason `cancelled` once this fires
     /// (an operation already started carries on server-side).
     pub fn with_cancel(mut self, cancel: CancellationToken) -> Compute {
-        self.cancel = cancel;
+        self.http = self.http.with_cancel(cancel);
         self
     }
 
@@ -496,7 +505,7 @@ impl Compute {
 
     /// Per-attempt timeout of ordinary requests (default 60 s; `wait` calls use 150 s).
     pub fn with_request_timeout(mut self, d: Duration) -> Compute {
-        self.request_timeout = d;
+        self.http = self.http.with_attempt_timeout(d);
         self
     }
 
@@ -762,8 +771,10 @@ impl Compute {
     }
 
     async fn fetch(&self, url: &Url) -> Result<Value, GcpError> {
-        let call = self.call(Method::GET, url, None, self.request_timeout);
-        call.await.result
+        let budget = self.http.budget();
+        self.call(Request::new(Method::GET, url), &budget)
+            .await
+            .result
     }
 
     async fn list(
@@ -813,7 +824,12 @@ impl Compute {
         };
         url.query_pairs_mut()
             .append_pair("requestId", &request_id());
-        self.call(method, &url, body, self.request_timeout).await
+        // The requestId makes every attempt the same request: safe to replay.
+        let mut req = Request::new(method, &url).idempotent();
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        self.call(req, &self.http.budget()).await
     }
 
     async fn insert(
@@ -886,16 +902,24 @@ impl Compute {
     /// Waits for an operation to reach DONE and returns its error, bounded by the deadline.
     async fn wait(&self, scope: Scope<'_>, op: Value, label: &str) -> Result<(), GcpError> {
         let limit = self.deadline;
-        match tokio::time::timeout(limit, self.poll(scope, op, label)).await {
-            Ok(result) => result,
-            Err(_) => Err(GcpError::local(
+        let budget = self.http.budget().with_deadline(limit);
+        match self.poll(scope, op, label, &budget).await {
+            // Ours (no status), not an API error that happens to use the same reason.
+            Err(e) if e.status.is_none() && e.reason == "deadlineExceeded" => Err(GcpError::local(
                 "deadlineExceeded",
                 format!("gave up waiting for GCP operation {label} after {limit:?}"),
             )),
+            other => other,
         }
     }
 
-    async fn poll(&self, scope: Scope<'_>, mut op: Value, label: &str) -> Result<(), GcpError> {
+    async fn poll(
+        &self,
+        scope: Scope<'_>,
+        mut op: Value,
+        label: &str,
+        budget: &Budget,
+    ) -> Result<(), GcpError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
@@ -907,14 +931,16 @@ impl Compute {
             tracing::info!("waiting for GCP operation {label}: {status}, {secs}s");
             let url = self.url(scope, &["operations", &text(&op, "name"), "wait"])?;
             let asked = Instant::now();
+            // `wait` changes nothing: safe to replay.
+            let req = Request::new(Method::POST, &url).idempotent();
             op = self
-                .call(Method::POST, &url, None, WAIT_REQUEST_TIMEOUT)
+                .call(req.timeout(WAIT_REQUEST_TIMEOUT), budget)
                 .await
                 .result?;
             // `wait` normally blocks until DONE or ~2 minutes; one that answers at once (allowed,
             // and what emulators do) must not turn this loop into a busy poll.
             if text(&op, "status") != "DONE" && asked.elapsed() < Duration::from_secs(1) {
-                self.sleep(pause).await?;
+                budget.sleep(pause).await.map_err(stopped)?;
                 pause = (pause * 2).min(BACKOFF_CAP);
             }
         }
@@ -922,102 +948,27 @@ impl Compute {
 
     // -- transport ---------------------------------------------------------------------------
 
-    /// One logical request with retries. The body is never logged (it may hold sharedSecret),
-    /// nor the query (only requestId/filter/pageToken, but the path is what identifies it).
-    async fn call(
-        &self,
-        method: Method,
-        url: &Url,
-        body: Option<&Value>,
-        timeout: Duration,
-    ) -> Call {
-        let mut ambiguous = false;
-        let mut attempt = 1;
-        loop {
-            let mut req = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(&self.token)
-                .timeout(timeout);
-            req = match body {
-                Some(b) => req.json(b),
-                // Google front ends answer 411 to a body-less POST without Content-Length.
-                None if method != Method::GET => req.header(CONTENT_LENGTH, 0),
-                None => req,
-            };
-            let started = Instant::now();
-            let outcome = tokio::select! {
-                biased;
-                _ = self.cancel.cancelled() => return Call { result: Err(cancelled()), ambiguous },
-                r = exchange(req) => r,
-            };
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let path = url.path();
-            let (err, maybe_applied, retry_after) = match outcome {
-                Ok((status, retry_after, bytes)) => {
-                    tracing::debug!(%method, %path, status, elapsed_ms, "GCP request");
-                    if (200..300).contains(&status) {
-                        let result = if bytes.is_empty() {
-                            Ok(Value::Null)
-                        } else {
-                            serde_json::from_slice(&bytes).map_err(|e| GcpError {
-                                status: Some(status),
-                                reason: "invalidResponse".into(),
-                                message: format!("GCP answered with invalid JSON: {e}"),
-                            })
-                        };
-                        return Call { result, ambiguous };
-                    }
-                    (parse_error(status, &bytes), status >= 500, retry_after)
-                }
-                Err(e) => {
-                    let maybe_sent = !e.is_connect();
-                    let err = transport_error(e);
-                    tracing::debug!(%method, %path, error = %err, elapsed_ms, "GCP request failed");
-                    (err, maybe_sent, None)
-                }
-            };
-            if !err.is_retryable() || attempt >= MAX_ATTEMPTS {
-                return Call {
-                    result: Err(err),
-                    ambiguous,
-                };
-            }
-            ambiguous |= maybe_applied;
-            let delay = backoff(attempt).max(retry_after.unwrap_or_default().min(RETRY_AFTER_CAP));
-            tracing::debug!(%method, %path, attempt, "retrying GCP request in {delay:?}: {err}");
-            if let Err(e) = self.sleep(delay).await {
-                return Call {
-                    result: Err(e),
-                    ambiguous,
-                };
-            }
-            attempt += 1;
+    /// One logical request through the shared layer, which never logs a body (it may hold
+    /// sharedSecret) nor the query (only requestId/filter/pageToken, but the path is what
+    /// identifies it).
+    async fn call(&self, req: Request<'_>, budget: &Budget) -> Call {
+        let outcome = self.http.send(req, budget).await;
+        let result = match outcome.result {
+            Ok(reply) if reply.body.is_empty() => Ok(Value::Null),
+            Ok(reply) => serde_json::from_slice(&reply.body).map_err(|e| GcpError {
+                status: Some(reply.status),
+                reason: "invalidResponse".into(),
+                message: format!("GCP answered with invalid JSON: {e}"),
+            }),
+            Err(Failure::Status(reply)) => Err(parse_error(reply.status, &reply.body)),
+            Err(Failure::Transport(e)) => Err(transport_error(e)),
+            Err(Failure::Stopped(stop)) => Err(stopped(stop)),
+        };
+        Call {
+            result,
+            ambiguous: outcome.ambiguous,
         }
     }
-
-    async fn sleep(&self, d: Duration) -> Result<(), GcpError> {
-        tokio::select! {
-            biased;
-            _ = self.cancel.cancelled() => Err(cancelled()),
-            _ = tokio::time::sleep(d) => Ok(()),
-        }
-    }
-}
-
-/// Sends and reads the whole response: status, Retry-After (seconds form), body.
-async fn exchange(
-    req: reqwest::RequestBuilder,
-) -> Result<(u16, Option<Duration>, Vec<u8>), reqwest::Error> {
-    let resp = req.send().await?;
-    let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    Ok((status, retry_after, resp.bytes().await?.to_vec()))
 }
 
 fn external_gateway_body(name: &str, ips: &[String], description: &str) -> Result<Value, GcpError> {
@@ -1038,15 +989,6 @@ fn external_gateway_body(name: &str, ips: &[String], description: &str) -> Resul
         "redundancyType": redundancy,
         "interfaces": interfaces,
     }))
-}
-
-/// Exponential backoff with equal jitter: half the step fixed, half random.
-fn backoff(attempt: u32) -> Duration {
-    let step = BACKOFF_BASE
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-        .min(BACKOFF_CAP);
-    let half = u64::try_from((step / 2).as_millis()).unwrap_or(u64::MAX);
-    step / 2 + Duration::from_millis(rand::rng().random_range(0..=half))
 }
 
 /// A random (version 4) UUID for `requestId`.
@@ -1323,7 +1265,7 @@ mod tests {
     fn backoff_grows_within_bounds_and_request_ids_are_uuids() {
         for attempt in 1..10 {
             let step = (BACKOFF_BASE * (1 << (attempt - 1))).min(BACKOFF_CAP);
-            let d = backoff(attempt);
+            let d = RETRY.backoff(attempt);
             assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?}");
         }
         let id = request_id();

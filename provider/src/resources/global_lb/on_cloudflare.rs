@@ -20,8 +20,10 @@ fn diag(summary: &str) -> impl Fn(CloudflareError) -> Diagnostics + '_ {
     move |e| Diagnostics::from(e.to_diagnostic(summary))
 }
 
+/// Bounded by Terraform's cancel, like the other clouds' clients.
 fn client(ctx: &Ctx<ProviderConfig>) -> Result<Cloudflare, Diagnostics> {
-    Cloudflare::new(&ctx.data()?.cloudflare()).map_err(Diagnostics::from)
+    let c = Cloudflare::new(&ctx.data()?.cloudflare()).map_err(Diagnostics::from)?;
+    Ok(c.with_cancel(ctx.cancel.clone()))
 }
 
 fn backends(c: &State) -> BTreeMap<String, Backend> {

@@ -47,15 +47,6 @@ pub fn network(
         .require("azure.access_token", &["ARM_ACCESS_TOKEN"])?;
     let c = Network::new(s.endpoint.get(), token, subscription)
         .map_err(|e| Diagnostic::error("Cannot build the Azure client", e.to_string()))?;
-    let c = c.with_cancel(ctx.cancel.clone()).with_deadline(timeout);
-    // The emulator's operations finish in a few polls; real Azure asks for its own Retry-After.
-    Ok(
-        match std::env::var("MULTICLOUD_AZURE_POLL_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-        {
-            Some(ms) => c.with_poll_interval(Duration::from_millis(ms)),
-            None => c,
-        },
-    )
+    // Operation polls wait as long as Azure asks (Retry-After, retry-after-ms).
+    Ok(c.with_cancel(ctx.cancel.clone()).with_deadline(timeout))
 }
