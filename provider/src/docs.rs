@@ -45,7 +45,12 @@ pub fn pages(root: &Path) -> Vec<(String, String)> {
             &e.schema(),
             None,
             root,
-            &format!("ephemeral-{}", short.replace('_', "-")),
+            // The ephemeral key's example is the connection it feeds.
+            match short {
+                "psk" => "vpn-connection-write-only".to_string(),
+                _ => format!("ephemeral-{}", short.replace('_', "-")),
+            }
+            .as_str(),
         );
         text.insert_str(
             text.find("\n\n").map_or(0, |i| i + 2),

@@ -19,9 +19,9 @@ const GCP_NETWORK: &str = "vpc-a";
 const LINK: &str = "multicloud_vpn_connection.link";
 
 /// The clouds one scenario needs, started fresh.
-struct Clouds {
+pub(crate) struct Clouds {
     moto: Option<(Moto, String)>,
-    gcp: Option<GcpEmulator>,
+    pub(crate) gcp: Option<GcpEmulator>,
     azure: Option<AzureEmulator>,
 }
 
@@ -29,7 +29,7 @@ impl Clouds {
     /// None when Azure is needed and this clone has no ../shared (the emulator prints SKIPPED).
     /// The Azure emulator asks for 20 ms between operation polls (`retry-after-ms`), which the
     /// client honours, so its operations finish in milliseconds.
-    fn start(needed: &[&str]) -> Option<Clouds> {
+    pub(crate) fn start(needed: &[&str]) -> Option<Clouds> {
         Self::start_with_azure(needed, &["--op-polls", "2", "--poll-retry-after-ms", "20"])
     }
 
@@ -102,7 +102,7 @@ impl Clouds {
         )
     }
 
-    fn config(&self, a: &str, b: &str, extra: &str) -> String {
+    pub(crate) fn config(&self, a: &str, b: &str, extra: &str) -> String {
         format!(
             "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\nresource \"multicloud_vpn_connection\" \"link\" {{\n  name = \"link\"\n  a    = multicloud_vpn_gateway.{a}\n  b    = multicloud_vpn_gateway.{b}\n{extra}}}\n",
             self.provider(),
@@ -112,7 +112,7 @@ impl Clouds {
     }
 
     /// Objects left in every cloud.
-    fn leftovers(&self) -> Vec<String> {
+    pub(crate) fn leftovers(&self) -> Vec<String> {
         leftovers(
             self.moto.as_ref().map(|(m, _)| m),
             self.gcp.as_ref(),

@@ -8,6 +8,7 @@ use std::process::Command;
 
 use crate::harness::{Install, Tf, Workdir};
 use crate::mesh_trust::{config, make_root, mesh, serials, verify_all};
+use crate::vpn::Clouds;
 
 /// Every file Terraform wrote in the work directory (state, backups, plan files unzipped) and the
 /// TRACE log, as text.
@@ -117,4 +118,72 @@ fn write_only_is_refused_where_terraform_would_store_it() {
     );
     assert!(err.contains("root.key_pem_wo"), "{err}");
     assert!(!w.path().join("terraform.tfstate").exists());
+}
+
+/// The pre-shared keys of the GCP emulator's tunnels (the API itself never returns them).
+fn gcp_tunnel_keys(c: &Clouds) -> Vec<String> {
+    let state = c.gcp.as_ref().expect("gcp").state();
+    let tunnels = state["vpnTunnels"].as_array().cloned().unwrap_or_default();
+    assert!(!tunnels.is_empty(), "no GCP tunnels: {state}");
+    let mut keys: Vec<String> = tunnels
+        .iter()
+        .filter_map(|t| t["sharedSecret"].as_str().map(str::to_string))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+#[test]
+fn vpn_connection_key_write_only_from_an_ephemeral_key() {
+    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let config = |version: u32| {
+        format!(
+            "{}\nephemeral \"multicloud_psk\" \"k\" {{\n  length = 40\n}}\n",
+            c.config(
+                "aws",
+                "gcp",
+                &format!("  psk_wo         = ephemeral.multicloud_psk.k.result\n  psk_wo_version = {version}\n")
+            )
+        )
+    };
+    let w = Workdir::new(Tf::V1_15_5, Install::Mirror, &config(1))
+        .env("TF_LOG", "TRACE")
+        .env("TF_LOG_PATH", log.path().to_str().unwrap());
+    w.init();
+    w.ok(&["plan", "-no-color", "-input=false", "-out=create.tfplan"]);
+    w.ok(&["apply", "-no-color", "-input=false", "create.tfplan"]);
+    let link = w.state_of("multicloud_vpn_connection.link");
+    assert!(
+        link["psk_wo"].is_null() && link["tunnel_psks"].is_null(),
+        "{link}"
+    );
+    let keys = gcp_tunnel_keys(&c);
+    assert_eq!(keys.len(), 1, "every tunnel gets the one key: {keys:?}");
+    let first = keys[0].clone();
+    assert_eq!(first.len(), 40);
+    assert!(multicloud_provider::resources::psk::check_key(&first).is_none());
+    // A new ephemeral key is opened on every run; without a new version nothing changes.
+    w.assert_plan_empty();
+    assert_eq!(gcp_tunnel_keys(&c), vec![first.clone()]);
+
+    // A new version applies a new key: the connection is rebuilt with it.
+    w.write("main.tf", &config(2));
+    w.ok(&["plan", "-no-color", "-input=false", "-out=rotate.tfplan"]);
+    w.ok(&["apply", "-no-color", "-input=false", "rotate.tfplan"]);
+    let keys = gcp_tunnel_keys(&c);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(keys[0], first, "psk_wo_version did not apply a new key");
+    w.assert_plan_empty();
+
+    let written = everything_written(w.path(), log.path());
+    for key in [&first, &keys[0]] {
+        assert!(
+            !written.contains(key.as_str()),
+            "a key leaked into state, a plan file or the log"
+        );
+    }
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:?}", c.leftovers());
 }

@@ -692,7 +692,14 @@ impl Resource<ProviderConfig> for VpnConnection {
     ) -> Result<(), Diagnostics> {
         let p: ConnectionState = typed::decode(req.prior)?;
         let key_wo = psk_wo(req.config)?;
-        apply(ctx, req.planned, p.cloud_ids.unwrap_or_default(), key_wo, resp).await
+        apply(
+            ctx,
+            req.planned,
+            p.cloud_ids.unwrap_or_default(),
+            key_wo,
+            resp,
+        )
+        .await
     }
 
     /// The build order reversed: the side built towards the other's addresses goes first (it
