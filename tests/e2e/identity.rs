@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::global_lb::{self, Dns, HOST, ZONE};
 use crate::harness::{Install, REQUIRED_PROVIDERS, Tf, Workdir};
 use crate::moto::Moto;
+use crate::vpn::Clouds;
 
 const TF: Tf = Tf::V1_15_5;
 
@@ -211,4 +212,113 @@ fn global_lb_identity_import_and_generated_config() {
     assert!(generated.contains(HOST), "{generated}");
     generating.apply();
     generating.assert_plan_empty();
+}
+
+/// An HCL object literal of an identity from `show -json`.
+fn hcl_object(identity: &serde_json::Value) -> String {
+    let fields: Vec<String> = identity
+        .as_object()
+        .expect("identity object")
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| format!("    {k} = {v}"))
+        .collect();
+    format!("{{\n{}\n  }}", fields.join("\n"))
+}
+
+#[test]
+fn vpn_identities_import_and_generated_config() {
+    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
+    let config = c.config("aws", "gcp", "");
+    let w = Workdir::new(TF, Install::Mirror, &config);
+    w.init();
+    w.apply();
+    let addresses = [
+        "multicloud_vpn_gateway.aws",
+        "multicloud_vpn_gateway.gcp",
+        "multicloud_vpn_connection.link",
+    ];
+    let identities: Vec<serde_json::Value> = addresses.iter().map(|a| w.identity_of(a)).collect();
+    assert_eq!(identities[0]["cloud"], "aws");
+    assert_eq!(identities[0]["region"], "us-east-1");
+    assert!(identities[0]["id"].as_str().unwrap().starts_with("vgw-"));
+    assert_eq!(identities[1]["cloud"], "gcp");
+    assert!(identities[1]["region"].is_null());
+    assert_eq!(identities[2]["name"], "link");
+    assert_eq!(
+        identities[2]["gateway_a"],
+        format!("aws/us-east-1/{}", identities[0]["id"].as_str().unwrap())
+    );
+    assert_eq!(identities[2]["gateway_b"], identities[1]["id"]);
+
+    // Forgotten by this state, then adopted again by identity: three imports, nothing else.
+    for a in addresses {
+        w.ok(&["state", "rm", "-no-color", a]);
+    }
+    let imports: String = addresses
+        .iter()
+        .zip(&identities)
+        .map(|(a, i)| {
+            format!(
+                "import {{\n  to       = {a}\n  identity = {}\n}}\n",
+                hcl_object(i)
+            )
+        })
+        .collect();
+    w.write("main.tf", &format!("{config}\n{imports}"));
+    let plan = w.ok(&["plan", "-no-color", "-input=false"]);
+    assert!(plan.contains("Plan: 3 to import, 0 to add, "), "{plan}");
+    assert!(plan.contains(" to change, 0 to destroy."), "{plan}");
+    w.apply();
+    for (a, i) in addresses.iter().zip(&identities) {
+        assert_eq!(&w.identity_of(a), i, "{a}");
+    }
+    w.assert_plan_empty();
+
+    // Configuration generated for a gateway imported by identity plans nothing more.
+    let generating = Workdir::new(
+        TF,
+        Install::Mirror,
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}\nimport {{\n  to       = multicloud_vpn_gateway.found\n  identity = {}\n}}\n",
+            c.provider(),
+            hcl_object(&identities[1])
+        ),
+    );
+    generating.init();
+    generating.ok(&[
+        "plan",
+        "-no-color",
+        "-input=false",
+        "-generate-config-out=generated.tf",
+    ]);
+    let generated =
+        std::fs::read_to_string(generating.path().join("generated.tf")).expect("generated.tf");
+    assert!(
+        generated.contains("resource \"multicloud_vpn_gateway\" \"found\""),
+        "{generated}"
+    );
+    generating.apply();
+    generating.assert_plan_empty();
+    generating.ok(&["state", "rm", "-no-color", "multicloud_vpn_gateway.found"]);
+
+    // A wrong identity names what is missing.
+    let bad = Workdir::new(
+        TF,
+        Install::Mirror,
+        &format!(
+            "{config}\nimport {{\n  to       = multicloud_vpn_gateway.aws\n  identity = {{\n    cloud = \"aws\"\n    id    = \"vgw-1\"\n  }}\n}}\n"
+        ),
+    );
+    bad.init();
+    let err = bad
+        .fails(&["plan", "-no-color", "-input=false"])
+        .replace('\n', " ");
+    assert!(
+        err.contains("identity.region is required for an AWS gateway"),
+        "{err}"
+    );
+
+    w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(c.leftovers().is_empty(), "{:?}", c.leftovers());
 }

@@ -50,7 +50,7 @@ impl Clouds {
         Some(Clouds { moto, gcp, azure })
     }
 
-    fn provider(&self) -> String {
+    pub(crate) fn provider(&self) -> String {
         let mut blocks = String::new();
         if let Some((m, _)) = &self.moto {
             blocks += &format!(
