@@ -136,6 +136,26 @@ impl Moto {
         id.unwrap_or_else(|| panic!("no zone id in {text}"))
     }
 
+    /// A virtual private gateway made by hand (not by this provider), attached to `vpc` and named
+    /// by its Name tag; returns its id.
+    pub fn hand_built_vgw(&self, vpc: &str, name: &str) -> String {
+        let made = self.ec2_query("CreateVpnGateway", "Type=ipsec.1&AmazonSideAsn=64600");
+        let id = made
+            .split_once("<vpnGatewayId>")
+            .and_then(|(_, rest)| rest.split_once("</vpnGatewayId>"))
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_else(|| panic!("no VGW id in {made}"));
+        self.ec2_query(
+            "AttachVpnGateway",
+            &format!("VpnGatewayId={id}&VpcId={vpc}"),
+        );
+        self.ec2_query(
+            "CreateTags",
+            &format!("ResourceId.1={id}&Tag.1.Key=Name&Tag.1.Value={name}"),
+        );
+        id
+    }
+
     /// How many of the account's Route 53 health checks are inverted (a drill's mark).
     pub fn inverted_health_checks(&self) -> usize {
         let (status, text) = self

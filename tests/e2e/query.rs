@@ -8,6 +8,7 @@ use crate::cloudflare_emulator::CloudflareEmulator;
 use crate::global_lb::{self, Dns, HOST, ZONE};
 use crate::harness::{Install, REQUIRED_PROVIDERS, Tf, Workdir};
 use crate::moto::Moto;
+use crate::vpn::Clouds;
 
 const TF: Tf = Tf::V1_15_5;
 
@@ -115,4 +116,53 @@ fn global_lb_query_on_cloudflare() {
     let cf = CloudflareEmulator::start_with(ZONE, &["--plan", "enterprise"]);
     let zone_id = cf.zone_id.clone();
     global_lb_query(&Dns::Cloudflare(&cf), "cloudflare", &zone_id);
+}
+
+#[test]
+fn vpn_query_finds_sites_and_connections() {
+    let c = Clouds::start(&["aws", "gcp"]).expect("no Azure needed");
+    let config = c.config("aws", "gcp", "");
+    let built = Workdir::new(TF, Install::Mirror, &config);
+    built.init();
+    built.apply();
+    let aws = built.identity_of("multicloud_vpn_gateway.aws");
+    let gcp = built.identity_of("multicloud_vpn_gateway.gcp");
+    let link = built.identity_of("multicloud_vpn_connection.link");
+    // A gateway someone made by hand in another VPC of the same region.
+    let moto = c.moto();
+    let other_vpc = moto.create_vpc("10.20.0.0/16");
+    let by_hand = moto.hand_built_vgw(&other_vpc, "legacy-site");
+
+    let project = c.gcp.as_ref().expect("gcp").project.clone();
+    let queries = format!(
+        "list \"multicloud_vpn_gateway\" \"sites\" {{\n  provider = multicloud\n  config {{\n    aws {{\n      region = \"us-east-1\"\n    }}\n    gcp {{\n      project = \"{project}\"\n      region  = \"us-central1\"\n    }}\n  }}\n}}\n\nlist \"multicloud_vpn_connection\" \"links\" {{\n  provider = multicloud\n  config {{\n    gateway_a = {}\n    gateway_b = {}\n  }}\n}}\n",
+        link["gateway_a"], link["gateway_b"]
+    );
+    let w = Workdir::new(
+        TF,
+        Install::Mirror,
+        &format!("{REQUIRED_PROVIDERS}\n{}", c.provider()),
+    );
+    w.write("find.tfquery.hcl", &queries);
+    w.init();
+    let mut found = query_identities(&w, &[]);
+    found.sort_by_key(|i| i.to_string());
+    let mut expected = vec![
+        aws.clone(),
+        json!({ "cloud": "aws", "region": "us-east-1", "id": by_hand }),
+        gcp.clone(),
+        link.clone(),
+    ];
+    expected.sort_by_key(|i| i.to_string());
+    assert_eq!(found, expected, "the query lists exactly what exists");
+
+    // Generated configuration adopts all four (the hand-built gateway included).
+    w.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+    let generated = std::fs::read_to_string(w.path().join("generated.tf")).expect("generated.tf");
+    assert_eq!(generated.matches("identity = {").count(), 4, "{generated}");
+    let plan = w.ok(&["plan", "-no-color", "-input=false"]);
+    assert!(plan.contains("Plan: 4 to import, 0 to add, "), "{plan}");
+    assert!(plan.contains(" to change, 0 to destroy."), "{plan}");
+    w.apply();
+    w.assert_plan_empty();
 }

@@ -50,6 +50,10 @@ impl Clouds {
         Some(Clouds { moto, gcp, azure })
     }
 
+    pub(crate) fn moto(&self) -> &Moto {
+        &self.moto.as_ref().expect("moto").0
+    }
+
     pub(crate) fn provider(&self) -> String {
         let mut blocks = String::new();
         if let Some((m, _)) = &self.moto {

@@ -391,6 +391,31 @@ impl Ec2 {
         }))
     }
 
+    /// Every live VGW of the region, whoever made it (for `terraform query`).
+    pub async fn list_vpn_gateways(&self) -> Result<Vec<VpnGateway>, Ec2Error> {
+        tracing::debug!(
+            operation = "DescribeVpnGateways",
+            scope = "region",
+            "ec2 call"
+        );
+        let out = self
+            .client
+            .describe_vpn_gateways()
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut found = Vec::new();
+        for g in out.vpn_gateways() {
+            let live = !matches!(g.state().map(|s| s.as_str()), Some("deleted" | "deleting"));
+            if let (true, Some(id)) = (live, g.vpn_gateway_id())
+                && let Some(vgw) = self.get_vpn_gateway(id).await?
+            {
+                found.push(vgw);
+            }
+        }
+        Ok(found)
+    }
+
     /// The live VGW tagged `piece`, if an earlier attempt made one.
     pub async fn find_vpn_gateway(&self, piece: &str) -> Result<Option<VpnGateway>, Ec2Error> {
         tracing::debug!(operation = "DescribeVpnGateways", piece, "ec2 call");

@@ -29,7 +29,11 @@ pub fn all_ephemeral_resources() -> Vec<Arc<dyn EphemeralResource<ProviderConfig
 }
 
 pub fn all_list_resources() -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
-    vec![Arc::new(global_lb::list::GlobalLbList)]
+    vec![
+        Arc::new(global_lb::list::GlobalLbList),
+        Arc::new(vpn::list::GatewayList),
+        Arc::new(vpn::list::ConnectionList),
+    ]
 }
 
 pub fn all_actions() -> Vec<Arc<dyn Action<ProviderConfig>>> {

@@ -2,7 +2,7 @@
 //! connection, one customer gateway per peer interface and one VPN connection (two tunnels, with
 //! their inside CIDRs, keys and IKE version as tunnel options) per customer gateway.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -17,7 +17,9 @@ use super::side::{
     CloudIds, Found, InUse, SideJob, SideTunnel, SiteFacts, TunnelReport, api_error, entries_of,
     is_own_piece,
 };
-use super::site::{KeyReadback, SiteKey, VpnSite, missing_identity_attribute};
+use super::site::{
+    KeyReadback, ListScope, SiteKey, VpnSite, connection_of, missing_identity_attribute,
+};
 use crate::ProviderConfig;
 use crate::clients::ec2::{Ec2, Target, TunnelRequest, VpnConnection};
 
@@ -36,6 +38,42 @@ pub struct AwsSite;
 
 #[async_trait]
 impl VpnSite for AwsSite {
+    async fn list_gateways(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        scope: &ListScope,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let region = scope.needs(Cloud::Aws, "region", &scope.region)?;
+        let ec2 = clients::ec2(ctx, region, Duration::from_secs(60)).await?;
+        let vgws = ec2
+            .list_vpn_gateways()
+            .await
+            .map_err(|e| api_error("Cannot list the virtual private gateways", e))?;
+        Ok(vgws
+            .into_iter()
+            .filter(|g| g.vpc_id.is_some())
+            .map(|g| format!("aws/{region}/{}", g.id))
+            .collect())
+    }
+
+    async fn connection_names(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<BTreeSet<String>, Diagnostics> {
+        let s = site(gw)?;
+        let ec2 = clients::ec2(ctx, region(s), Duration::from_secs(60)).await?;
+        let target = target(gw)?;
+        let conns = ec2
+            .list_tagged_vpn_connections()
+            .await
+            .map_err(|e| api_error("Cannot list the VPN connections", e))?;
+        Ok(conns
+            .into_iter()
+            .filter(|c| !c.is_gone() && c.target.as_ref() == Some(&target))
+            .filter_map(|c| connection_of(c.piece.as_deref()?, "/vpn"))
+            .collect())
+    }
     fn cloud(&self) -> Cloud {
         Cloud::Aws
     }

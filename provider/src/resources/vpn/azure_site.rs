@@ -3,6 +3,7 @@
 //! network gateway (the far end: address, ASN, BGP address) and one IPsec connection per tunnel.
 //! Gateway operations take Azure 30+ minutes: the client logs progress and honours the timeout.
 
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
-use super::site::{KeyReadback, SiteKey, VpnSite};
+use super::site::{KeyReadback, ListScope, SiteKey, VpnSite, connection_of};
 use crate::ProviderConfig;
 use crate::clients::azure::{
     Connection, Network, NewConnection, NewVnetGateway, PublicIp, VnetGateway,
@@ -67,6 +68,39 @@ pub struct AzureSite;
 
 #[async_trait]
 impl VpnSite for AzureSite {
+    async fn list_gateways(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        scope: &ListScope,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let subscription = scope.needs(Cloud::Azure, "subscription_id", &scope.subscription_id)?;
+        let rg = scope.needs(Cloud::Azure, "resource_group", &scope.resource_group)?;
+        let n = clients::network(ctx, subscription, Duration::from_secs(60))?;
+        let gateways = n
+            .list_vnet_gateways(rg)
+            .await
+            .map_err(|e| api_error("Cannot list the virtual network gateways", e))?;
+        Ok(gateways.into_iter().map(|g| g.id).collect())
+    }
+
+    async fn connection_names(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<BTreeSet<String>, Diagnostics> {
+        let s = site(gw)?;
+        let n = client(ctx, s, Duration::from_secs(60))?;
+        let id = gw.id.clone().unwrap_or_default().to_ascii_lowercase();
+        let connections = n
+            .list_connections(rg(s))
+            .await
+            .map_err(|e| api_error("Cannot list the connections", e))?;
+        Ok(connections
+            .into_iter()
+            .filter(|c| c.gateway_id.to_ascii_lowercase() == id)
+            .filter_map(|c| connection_of(&c.name, "-t"))
+            .collect())
+    }
     fn cloud(&self) -> Cloud {
         Cloud::Azure
     }

@@ -25,7 +25,7 @@ const NAME_MAX: usize = 40;
 const CREATE_DEFAULT: Duration = Duration::from_secs(45 * 60);
 const DELETE_DEFAULT: Duration = Duration::from_secs(30 * 60);
 
-fn encode(s: &GatewayState) -> Result<Value, Diagnostics> {
+pub(super) fn encode(s: &GatewayState) -> Result<Value, Diagnostics> {
     typed::encode(s, &gateway_model::schema().value_type())
 }
 

@@ -4,6 +4,7 @@
 //! touched; a process-wide lock per router keeps concurrent connections from losing each other's
 //! edits).
 
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -19,7 +20,7 @@ use super::side::{
     CloudIds, Found, InUse, SideJob, SiteFacts, TunnelReport, api_error, entries_of, is_own_piece,
     piece_index,
 };
-use super::site::{KeyReadback, SiteKey, VpnSite};
+use super::site::{KeyReadback, ListScope, SiteKey, VpnSite, connection_of};
 use crate::ProviderConfig;
 use crate::clients::gcp::{
     BgpPeer, Compute, NewTunnel, Router, RouterInterface, VpnGateway, VpnTunnel,
@@ -49,6 +50,42 @@ pub struct GcpSite;
 
 #[async_trait]
 impl VpnSite for GcpSite {
+    async fn list_gateways(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        scope: &ListScope,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let project = scope.needs(Cloud::Gcp, "project", &scope.project)?;
+        let region = scope.needs(Cloud::Gcp, "region", &scope.region)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let gateways = c
+            .list_vpn_gateways(region)
+            .await
+            .map_err(|e| api_error("Cannot list the HA VPN gateways", e))?;
+        Ok(gateways
+            .into_iter()
+            .map(|g| gateway_id(project, region, &g.name))
+            .collect())
+    }
+
+    async fn connection_names(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<BTreeSet<String>, Diagnostics> {
+        let (project, region, name) = parts(gw)?;
+        let c = clients::compute(ctx, project, Duration::from_secs(60))?;
+        let router = gcp_router_name(name);
+        let tunnels = c
+            .list_vpn_tunnels(region)
+            .await
+            .map_err(|e| api_error("Cannot list the VPN tunnels", e))?;
+        Ok(tunnels
+            .into_iter()
+            .filter(|t| t.router.rsplit('/').next() == Some(router.as_str()))
+            .filter_map(|t| connection_of(&t.name, "-t"))
+            .collect())
+    }
     fn cloud(&self) -> Cloud {
         Cloud::Gcp
     }

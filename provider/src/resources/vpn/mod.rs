@@ -15,6 +15,7 @@ mod connection_model;
 pub mod gateway;
 mod gateway_model;
 mod gcp_site;
+pub mod list;
 pub mod rules;
 mod side;
 mod site;

@@ -7,6 +7,7 @@
 //! of the site ([`VpnSite::learns_addresses_on_create`], [`VpnSite::records_layout`],
 //! [`VpnSite::key_readback`]) rather than a test of which cloud it is.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -190,6 +191,57 @@ pub trait VpnSite: Send + Sync {
         ctx: &Ctx<ProviderConfig>,
         job: &SideJob,
     ) -> Result<Found, Diagnostics>;
+
+    /// The import ids of every gateway this cloud has in `scope` (its region, project or
+    /// resource group), whoever made it: what `list "multicloud_vpn_gateway"` reports. Errors when
+    /// the scope lacks what this cloud needs.
+    async fn list_gateways(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        scope: &ListScope,
+    ) -> Result<Vec<String>, Diagnostics>;
+
+    /// The names of the connections on `gw` that this provider built (by its piece tags or the
+    /// names it gives its objects): what `list "multicloud_vpn_connection"` finds.
+    async fn connection_names(
+        &self,
+        ctx: &Ctx<ProviderConfig>,
+        gw: &Gateway,
+    ) -> Result<BTreeSet<String>, Diagnostics>;
+}
+
+/// Where a list looks, as the `list` block's cloud block gives it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ListScope {
+    pub region: Option<String>,
+    pub project: Option<String>,
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+}
+
+impl ListScope {
+    /// The value of a setting the scope must have, or an error naming it.
+    pub fn needs<'a>(
+        &'a self,
+        cloud: Cloud,
+        what: &str,
+        value: &'a Option<String>,
+    ) -> Result<&'a str, Diagnostics> {
+        value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| {
+            Diagnostic::error(
+                "List scope incomplete",
+                format!("The {cloud} block of the list needs {what}."),
+            )
+            .into()
+        })
+    }
+}
+
+/// The connection a piece named `{conn}{sep}{digits}` belongs to.
+pub fn connection_of(piece: &str, sep: &str) -> Option<String> {
+    let (conn, n) = piece.rsplit_once(sep)?;
+    (!conn.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| conn.to_string())
 }
 
 /// Every import id form, site by site (what an invalid id is told to use).
@@ -231,5 +283,23 @@ mod tests {
         by_key.sort();
         let order: Vec<Cloud> = by_key.into_iter().map(|(_, c)| c).collect();
         assert_eq!(order, [Cloud::Azure, Cloud::Aws, Cloud::Gcp]);
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::connection_of;
+
+    #[test]
+    fn pieces_name_their_connection() {
+        assert_eq!(connection_of("link-t3", "-t").as_deref(), Some("link"));
+        assert_eq!(
+            connection_of("prod-eu-t12", "-t").as_deref(),
+            Some("prod-eu")
+        );
+        assert_eq!(connection_of("link/vpn0", "/vpn").as_deref(), Some("link"));
+        assert_eq!(connection_of("link-tx", "-t"), None);
+        assert_eq!(connection_of("-t1", "-t"), None);
+        assert_eq!(connection_of("link-t", "-t"), None);
     }
 }
