@@ -11,6 +11,7 @@ mod debug_mode;
 mod emulator;
 mod ephemeral;
 mod examples;
+mod functions;
 mod gcp_client;
 mod gcp_emulator;
 mod global_lb;

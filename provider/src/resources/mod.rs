@@ -41,7 +41,11 @@ pub fn all_actions() -> Vec<Arc<dyn Action<ProviderConfig>>> {
 }
 
 pub fn all_functions() -> Vec<Arc<dyn tfplugin::function::Function>> {
-    vec![Arc::new(global_lb::FailoverSeconds)]
+    vec![
+        Arc::new(global_lb::FailoverSeconds),
+        Arc::new(cidr_plan::function::CidrSubnets),
+        Arc::new(vpn::function::VpnInsideCidrs),
+    ]
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource<ProviderConfig>>> {

@@ -3,6 +3,7 @@
 //! maps it to and from Terraform values and attribute paths.
 
 mod alloc;
+pub mod function;
 mod rules;
 
 use std::collections::BTreeMap;
@@ -204,6 +205,29 @@ fn requests(config: &Value) -> Result<Option<Inputs>, Diagnostics> {
     }))
 }
 
+/// The planner's answer, by cluster name, as the `allocations` attribute holds it.
+fn allocations(
+    base: &str,
+    reserved: &[String],
+    clusters: &[ClusterRequest],
+) -> Result<BTreeMap<String, AllocationOut>, Diagnostics> {
+    let planned = plan(base, reserved, clusters).map_err(to_diags)?;
+    Ok(planned
+        .into_iter()
+        .map(|(name, a)| {
+            (
+                name,
+                AllocationOut {
+                    network_cidr: a.network_cidr.to_string(),
+                    subnet_cidrs: a.subnet_cidrs.iter().map(|s| s.to_string()).collect(),
+                    pod_cidr: a.pod_cidr.to_string(),
+                    service_cidr: a.service_cidr.to_string(),
+                },
+            )
+        })
+        .collect())
+}
+
 fn digest(
     base: &str,
     reserved: &[String],
@@ -275,21 +299,7 @@ impl DataSource<ProviderConfig> for CidrPlan {
             )
             .into());
         };
-        let planned = plan(&base, &reserved, &clusters).map_err(to_diags)?;
-        let allocations: BTreeMap<String, AllocationOut> = planned
-            .into_iter()
-            .map(|(name, a)| {
-                (
-                    name,
-                    AllocationOut {
-                        network_cidr: a.network_cidr.to_string(),
-                        subnet_cidrs: a.subnet_cidrs.iter().map(|s| s.to_string()).collect(),
-                        pod_cidr: a.pod_cidr.to_string(),
-                        service_cidr: a.service_cidr.to_string(),
-                    },
-                )
-            })
-            .collect();
+        let allocations = allocations(&base, &reserved, &clusters)?;
         let id = digest(&base, &reserved, &allocations);
         let schema = schema();
         let mut state = config.clone().conform(&schema.value_type());

@@ -12,6 +12,7 @@ mod clients;
 pub mod connection;
 mod connection_import;
 mod connection_model;
+pub mod function;
 pub mod gateway;
 mod gateway_model;
 mod gcp_site;
