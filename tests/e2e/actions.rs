@@ -8,6 +8,7 @@ use serde_json::Value as J;
 use crate::cloudflare_emulator::CloudflareEmulator;
 use crate::global_lb::{self, Dns, ZONE};
 use crate::harness::{Install, Tf, Workdir};
+use crate::mesh_trust::{self, mesh, verify_all};
 use crate::moto::Moto;
 
 const TF: Tf = Tf::V1_15_5;
@@ -118,4 +119,70 @@ fn failover_drill_on_route53() {
         "inverting Route 53 health check",
         inverted,
     );
+}
+
+fn roles(w: &Workdir) -> Vec<(String, String)> {
+    mesh(w)["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["role"].as_str().unwrap().to_string(),
+                r["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn mesh_rotate_starts_the_two_step_rotation() {
+    let extra = "  rotation_requests_dir = abspath(\"${path.root}/rotations\")\n";
+    let action = "\naction \"multicloud_mesh_rotate\" \"rotate\" {\n  config {\n    mesh_id      = multicloud_mesh_trust.mesh.id\n    requests_dir = multicloud_mesh_trust.mesh.rotation_requests_dir\n  }\n}\n";
+    let config = format!(
+        "{}{action}",
+        mesh_trust::config("", &[("eks", 90), ("gke", 90)], extra)
+    );
+    let w = Workdir::new(TF, Install::Mirror, &config);
+    w.init();
+    w.apply();
+    let before = roles(&w);
+    assert_eq!(before.len(), 1);
+    w.assert_plan_empty();
+
+    let out = w.ok(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-invoke=action.multicloud_mesh_rotate.rotate",
+    ]);
+    assert!(out.contains("rotation of mesh-"), "{out}");
+    assert!(out.contains("next: `terraform apply` runs step 1"), "{out}");
+
+    // Step 1: a new root is trusted beside the active one.
+    let change = w.planned_change("multicloud_mesh_trust.mesh");
+    assert_eq!(change["actions"], serde_json::json!(["update"]), "{change}");
+    w.apply();
+    let step1 = roles(&w);
+    assert_eq!(step1[0], before[0], "the active root stays in step 1");
+    assert_eq!(step1[1].0, "incoming");
+    verify_all(&w, &mesh(&w));
+
+    // Step 2: the new root signs; the old one is still trusted.
+    w.apply();
+    let step2 = roles(&w);
+    assert_eq!(step2[0], ("active".to_string(), step1[1].1.clone()));
+    assert_eq!(step2[1], ("previous".to_string(), before[0].1.clone()));
+    verify_all(&w, &mesh(&w));
+    // The request was taken once: nothing more to do.
+    w.assert_plan_empty();
+
+    // A mesh id that is not one is refused at validate.
+    w.write(
+        "main.tf",
+        &config.replace("multicloud_mesh_trust.mesh.id", "\"../etc\""),
+    );
+    let err = w.fails(&["validate", "-no-color"]).replace('\n', " ");
+    assert!(err.contains("is not a multicloud_mesh_trust id"), "{err}");
 }

@@ -37,7 +37,10 @@ pub fn all_list_resources() -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
 }
 
 pub fn all_actions() -> Vec<Arc<dyn Action<ProviderConfig>>> {
-    vec![Arc::new(global_lb::drill::FailoverDrill)]
+    vec![
+        Arc::new(global_lb::drill::FailoverDrill),
+        Arc::new(mesh_trust::rotate_action::MeshRotate),
+    ]
 }
 
 pub fn all_functions() -> Vec<Arc<dyn tfplugin::function::Function>> {

@@ -6,6 +6,8 @@ mod apply;
 mod model;
 mod pki;
 mod planning;
+pub mod rotate_action;
+mod rotation;
 
 use std::collections::BTreeMap;
 
@@ -30,6 +32,7 @@ pub struct Config {
     pub trust_domain: Option<String>,
     pub renew_before_days: Option<i64>,
     pub retain_previous_root: Option<bool>,
+    pub rotation_requests_dir: Option<String>,
     pub root: Option<RootConfig>,
     pub clusters: Option<BTreeMap<String, ClusterConfig>>,
 }
@@ -184,13 +187,33 @@ impl Resource<ProviderConfig> for MeshTrust {
         Ok(())
     }
 
-    /// Certificates live in state only; expiry is judged at plan time against the clock.
+    /// Certificates live in state only; expiry is judged at plan time against the clock. A
+    /// rotation request left by `action "multicloud_mesh_rotate"` shows as a root due for
+    /// rotation, so the next plan starts one.
     async fn read(
         &self,
         _ctx: &Ctx<ProviderConfig>,
-        _req: ReadRequest<'_>,
-        _resp: &mut ReadResponse,
+        req: ReadRequest<'_>,
+        resp: &mut ReadResponse,
     ) -> Result<(), Diagnostics> {
+        let s: State = typed::decode(req.state)?;
+        let (Some(dir), Some(id)) = (&s.rotation_requests_dir, &s.id) else {
+            return Ok(());
+        };
+        let rotating = s
+            .roots
+            .iter()
+            .flatten()
+            .any(|r| r.role == planning::INCOMING);
+        let done: Option<String> = req.private.get(rotation::DONE_ENTRY);
+        if let (false, Some(token)) = (
+            rotating,
+            rotation::pending(std::path::Path::new(dir), id, done.as_deref()),
+        ) && let Some(state) = resp.state.as_mut()
+        {
+            tracing::info!(mesh = %id, "root rotation requested; the next plan starts it");
+            state.set_attr("root_spec", Value::string(rotation::requested_spec(&token)));
+        }
         Ok(())
     }
 
@@ -202,6 +225,10 @@ impl Resource<ProviderConfig> for MeshTrust {
     ) -> Result<(), Diagnostics> {
         let prior: State = typed::decode(req.prior)?;
         let byo_key = byo_key(req.config)?;
+        // Carrying out a requested rotation consumes the request.
+        if let Some(token) = prior.root_spec.as_deref().and_then(rotation::token_of) {
+            resp.private.set(rotation::DONE_ENTRY, &token);
+        }
         resp.state = apply::run(ctx, Some(prior), req.planned.clone(), byo_key).await?;
         Ok(())
     }

@@ -92,6 +92,7 @@ pub struct State {
     pub trust_domain: Option<String>,
     pub renew_before_days: Option<i64>,
     pub retain_previous_root: Option<bool>,
+    pub rotation_requests_dir: Option<String>,
     pub root: Option<RootConfig>,
     pub clusters: Option<BTreeMap<String, ClusterConfig>>,
     pub root_spec: Option<String>,
@@ -202,6 +203,11 @@ pub fn schema() -> Schema {
             Attribute::new("retain_previous_root", Type::Bool)
                 .optional()
                 .describe("After a root rotation, keep trusting the old root (default true) until workload certificates signed under it have expired; set false to drop it."),
+        )
+        .attr(
+            Attribute::new("rotation_requests_dir", Type::String)
+                .optional()
+                .describe("A directory where `action \"multicloud_mesh_rotate\"` leaves rotation requests (Terraform 1.14+): a request found on refresh makes the next plan start a root rotation. Use a path every Terraform run of this configuration sees (e.g. `\"${path.root}/.mesh-rotation\"`)."),
         )
         .block(NestedBlock::new("root", BlockNesting::Single, root))
         .attr(
