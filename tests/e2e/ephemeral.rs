@@ -40,3 +40,133 @@ fn ephemeral_psk_is_used_but_never_stored() {
         "{err}"
     );
 }
+
+/// What a SigV4 signer other than ours (botocore's, from moto's Python) signs for the same
+/// presigned request: the signature an EKS authenticator (via STS) would accept.
+fn botocore_signature(url: &str, cluster: &str) -> String {
+    let script = r#"
+import datetime as dt, sys, types, urllib.parse
+import botocore.auth as ba
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+url, cluster = sys.argv[1], sys.argv[2]
+u = urllib.parse.urlsplit(url)
+q = urllib.parse.parse_qs(u.query)
+fixed = dt.datetime.strptime(q["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+class Frozen(dt.datetime):
+    @classmethod
+    def utcnow(cls):
+        return fixed
+    @classmethod
+    def now(cls, tz=None):
+        return fixed.replace(tzinfo=tz) if tz else fixed
+ba.datetime = types.SimpleNamespace(datetime=Frozen, timezone=dt.timezone, timedelta=dt.timedelta)
+request = AWSRequest(method="GET", url=f"{u.scheme}://{u.netloc}/?Action=GetCallerIdentity&Version=2011-06-15",
+                     headers={"x-k8s-aws-id": cluster})
+ba.SigV4QueryAuth(Credentials("testing", "testing"), "sts", "us-east-1", expires=60).add_auth(request)
+print(urllib.parse.parse_qs(urllib.parse.urlsplit(request.url).query)["X-Amz-Signature"][0])
+"#;
+    let python = crate::harness::tools_dir().join("venv/bin/python");
+    let out = std::process::Command::new(python)
+        .args(["-c", script, url, cluster])
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn eks_cluster_auth_gives_a_working_token_and_stores_nothing() {
+    let moto = crate::moto::Moto::start_with_eks_ca();
+    let ca = moto.create_eks_cluster("platform-eks");
+    let ca_pem = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &ca).unwrap(),
+    )
+    .unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let config = format!(
+        "{REQUIRED_PROVIDERS}\n{}\nephemeral \"multicloud_cluster_auth\" \"eks\" {{\n  cloud = \"aws\"\n  name  = \"platform-eks\"\n}}\n\n\
+         resource \"terraform_data\" \"use\" {{\n  provisioner \"local-exec\" {{\n    command = \"printf %s '${{ephemeral.multicloud_cluster_auth.eks.host}}' > host.txt; printf %s '${{ephemeral.multicloud_cluster_auth.eks.cluster_ca_certificate}}' > ca.pem; printf %s '${{ephemeral.multicloud_cluster_auth.eks.token}}' > token.txt; printf %s '${{ephemeral.multicloud_cluster_auth.eks.expires_at}}' > expires.txt\"\n  }}\n}}\n",
+        moto.provider_hcl()
+    );
+    let w = Workdir::new(Tf::V1_15_5, Install::Mirror, &config)
+        .env("TF_LOG", "TRACE")
+        .env("TF_LOG_PATH", log.path().to_str().unwrap());
+    w.init();
+    w.ok(&["plan", "-no-color", "-input=false", "-out=run.tfplan"]);
+    w.ok(&["apply", "-no-color", "-input=false", "run.tfplan"]);
+    let read = |f: &str| std::fs::read_to_string(w.path().join(f)).expect(f);
+    assert!(
+        read("host.txt").starts_with("https://"),
+        "{}",
+        read("host.txt")
+    );
+    assert_eq!(read("ca.pem"), ca_pem, "the CA is EKS's, decoded");
+    let token = read("token.txt");
+    let url = multicloud_provider::clients::eks::url_of(&token).expect("a k8s-aws-v1 token");
+    assert!(
+        url.starts_with(&format!(
+            "{}/?Action=GetCallerIdentity&Version=2011-06-15&",
+            moto.endpoint
+        )),
+        "{url}"
+    );
+    assert!(url.contains("X-Amz-Expires=60"), "{url}");
+    assert!(
+        url.contains("X-Amz-SignedHeaders=host%3Bx-k8s-aws-id"),
+        "{url}"
+    );
+    let signature = url.split("X-Amz-Signature=").nth(1).expect("signature");
+    assert_eq!(
+        signature,
+        botocore_signature(&url, "platform-eks"),
+        "botocore signs differently"
+    );
+    // What the cluster's authenticator does with the token: STS answers the presigned call.
+    let path = url.trim_start_matches(&moto.endpoint);
+    let (status, body) = moto
+        .request(
+            "GET",
+            path,
+            &[
+                // Routing only: see moto.rs on query-signed requests.
+                (
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0",
+                ),
+                ("x-k8s-aws-id", "platform-eks"),
+            ],
+            "",
+        )
+        .expect("call STS");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("GetCallerIdentityResult"), "{body}");
+    let expires = time::OffsetDateTime::parse(
+        &read("expires.txt"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("expires_at");
+    let left = expires - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::minutes(12) && left <= time::Duration::minutes(14),
+        "{left}"
+    );
+    assert!(
+        !everything_written(w.path(), log.path()).contains(&token),
+        "the token leaked into state, a plan file or the log"
+    );
+
+    // A cluster EKS does not have is named.
+    w.write(
+        "main.tf",
+        &config.replace("name  = \"platform-eks\"", "name  = \"nope\""),
+    );
+    let err = w
+        .fails(&["apply", "-auto-approve", "-no-color", "-input=false"])
+        .replace('\n', " ");
+    assert!(err.contains("EKS has no cluster named nope"), "{err}");
+}

@@ -24,5 +24,6 @@ mod moto;
 mod provider_config;
 mod psk;
 mod query;
+mod schema_json;
 mod vpn;
 mod write_only;

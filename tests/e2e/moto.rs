@@ -6,6 +6,16 @@
 //! header only so that moto can tell which service is meant. It is also EC2 for the VPN tests,
 //! where it ignores VPN tunnel options (every connection gets the same canned configuration
 //! document, keys included) and tag filters on DescribeCustomerGateways.
+//!
+//! More quirks, found by the EKS and drill tests:
+//! - moto serves the Route 53 API but no DNS: `Moto::start_dns` answers for its zones
+//!   (tests/emulators/route53_dns.py), and moto's health checks are never probed.
+//! - an EKS cluster's certificate authority is a random string, not base64 of a PEM certificate:
+//!   `Moto::start_with_eks_ca` runs moto with real CAs (tests/emulators/moto_eks.py).
+//! - a query-signed request (a presigned URL: no Authorization header) is taken for S3: moto's
+//!   server finds the service from the Authorization header's credential scope only, not from the
+//!   query's `X-Amz-Credential` nor the Host. The STS call inside an EKS token is therefore sent
+//!   with a routing-only Authorization header naming `sts` (moto checks no signature either way).
 
 #![allow(dead_code)]
 
@@ -62,6 +72,23 @@ impl Moto {
     /// Starts `moto_server` on a free port and waits until it answers.
     pub fn start() -> Moto {
         let bin = tools_dir().join("venv").join("bin").join("moto_server");
+        Self::start_command(|| Command::new(&bin))
+    }
+
+    /// moto with EKS clusters that carry a real certificate authority (tests/emulators/moto_eks.py):
+    /// moto's own is a random string, not base64 of a PEM certificate.
+    pub fn start_with_eks_ca() -> Moto {
+        let python = tools_dir().join("venv").join("bin").join("python");
+        let script = crate::harness::root().join("tests/emulators/moto_eks.py");
+        Self::start_command(|| {
+            let mut c = Command::new(&python);
+            c.arg(&script);
+            c
+        })
+    }
+
+    fn start_command(command: impl Fn() -> Command) -> Moto {
+        let bin = tools_dir().join("venv").join("bin").join("moto_server");
         assert!(
             bin.exists(),
             "{} is missing: run scripts/install-tools.sh first",
@@ -76,7 +103,7 @@ impl Moto {
                 .suffix(".log")
                 .tempfile()
                 .expect("moto log file");
-            let child = Command::new(&bin)
+            let child = command()
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(log.reopen().expect("reopen moto log"))
@@ -134,6 +161,32 @@ impl Moto {
             .and_then(|(_, rest)| rest.split_once("</Id>"))
             .map(|(id, _)| id.trim_start_matches("/hostedzone/").to_string());
         id.unwrap_or_else(|| panic!("no zone id in {text}"))
+    }
+
+    /// An EKS cluster as `aws eks create-cluster` makes it; returns its certificate authority as
+    /// EKS gives it (base64 of a PEM).
+    pub fn create_eks_cluster(&self, name: &str) -> String {
+        let body = format!(
+            r#"{{"name":"{name}","roleArn":"arn:aws:iam::123456789012:role/eks","resourcesVpcConfig":{{"subnetIds":[]}}}}"#
+        );
+        let auth = DUMMY_AUTH.replace("/route53/", "/eks/");
+        let (status, text) = self
+            .request(
+                "POST",
+                "/clusters",
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/json"),
+                ],
+                &body,
+            )
+            .expect("create EKS cluster");
+        assert_eq!(status, 200, "CreateCluster {name}: {text}");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("CreateCluster JSON");
+        v["cluster"]["certificateAuthority"]["data"]
+            .as_str()
+            .expect("certificate authority")
+            .to_string()
     }
 
     /// A virtual private gateway made by hand (not by this provider), attached to `vpc` and named
@@ -261,7 +314,7 @@ impl Moto {
     }
 
     /// One HTTP/1.1 request; returns the status and the body.
-    fn request(
+    pub fn request(
         &self,
         method: &str,
         path: &str,
@@ -272,9 +325,12 @@ impl Moto {
         let mut s = TcpStream::connect(addr)?;
         s.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            head.push_str(&format!("Host: {addr}\r\n"));
+        }
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }

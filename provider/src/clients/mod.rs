@@ -6,6 +6,7 @@ pub mod aws_sdk;
 pub mod azure;
 pub mod cloudflare;
 pub mod ec2;
+pub mod eks;
 pub mod gcp;
 pub mod http;
 pub mod route53;

@@ -25,7 +25,10 @@ pub fn all_resources() -> Vec<Arc<dyn Resource<ProviderConfig>>> {
 }
 
 pub fn all_ephemeral_resources() -> Vec<Arc<dyn EphemeralResource<ProviderConfig>>> {
-    vec![Arc::new(ephemeral::psk::EphemeralPsk)]
+    vec![
+        Arc::new(ephemeral::psk::EphemeralPsk),
+        Arc::new(ephemeral::cluster_auth::ClusterAuth),
+    ]
 }
 
 pub fn all_list_resources() -> Vec<Arc<dyn ListResource<ProviderConfig>>> {
