@@ -45,22 +45,16 @@ fn ephemeral_psk_is_used_but_never_stored() {
 /// presigned request: the signature an EKS authenticator (via STS) would accept.
 fn botocore_signature(url: &str, cluster: &str) -> String {
     let script = r#"
-import datetime as dt, sys, types, urllib.parse
+import datetime as dt, sys, urllib.parse
 import botocore.auth as ba
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 url, cluster = sys.argv[1], sys.argv[2]
 u = urllib.parse.urlsplit(url)
 q = urllib.parse.parse_qs(u.query)
+# Sign at the moment the URL was signed: botocore asks this function for the time.
 fixed = dt.datetime.strptime(q["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
-class Frozen(dt.datetime):
-    @classmethod
-    def utcnow(cls):
-        return fixed
-    @classmethod
-    def now(cls, tz=None):
-        return fixed.replace(tzinfo=tz) if tz else fixed
-ba.datetime = types.SimpleNamespace(datetime=Frozen, timezone=dt.timezone, timedelta=dt.timedelta)
+ba.get_current_datetime = lambda *args, **kwargs: fixed
 request = AWSRequest(method="GET", url=f"{u.scheme}://{u.netloc}/?Action=GetCallerIdentity&Version=2011-06-15",
                      headers={"x-k8s-aws-id": cluster})
 ba.SigV4QueryAuth(Credentials("testing", "testing"), "sts", "us-east-1", expires=60).add_auth(request)
@@ -121,6 +115,8 @@ fn eks_cluster_auth_gives_a_working_token_and_stores_nothing() {
         "{url}"
     );
     let signature = url.split("X-Amz-Signature=").nth(1).expect("signature");
+    // A second later, so that a signer reading the clock instead of the URL's time would differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(
         signature,
         botocore_signature(&url, "platform-eks"),
