@@ -286,6 +286,20 @@ impl Workdir {
             .clone()
     }
 
+    /// Runs `command` (`plan` or `query`) with `-generate-config-out` and returns what Terraform
+    /// generated.
+    pub fn generated_config(&self, command: &str) -> String {
+        // `query` takes no -input; a test's Terraform has no terminal to ask on anyway.
+        self.ok(&[command, "-no-color", "-generate-config-out=generated.tf"]);
+        std::fs::read_to_string(self.path().join("generated.tf")).expect("generated.tf")
+    }
+
+    /// A plan that must fail; its output on one line, for matching messages.
+    pub fn plan_error(&self) -> String {
+        self.fails(&["plan", "-no-color", "-input=false"])
+            .replace('\n', " ")
+    }
+
     /// The resource identity Terraform 1.12+ stores beside one resource's state.
     pub fn identity_of(&self, address: &str) -> serde_json::Value {
         self.resources()

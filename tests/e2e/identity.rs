@@ -61,9 +61,7 @@ fn psk_identity_import_and_generated_config() {
         ),
     );
     no_env.init();
-    let err = no_env
-        .fails(&["plan", "-no-color", "-input=false"])
-        .replace('\n', " ");
+    let err = no_env.plan_error();
     assert!(
         err.contains("identity.key_env must name the environment variable"),
         "{err}"
@@ -77,14 +75,7 @@ fn psk_identity_import_and_generated_config() {
     )
     .env("GENERATED_PSK", old_key);
     generating.init();
-    generating.ok(&[
-        "plan",
-        "-no-color",
-        "-input=false",
-        "-generate-config-out=generated.tf",
-    ]);
-    let generated =
-        std::fs::read_to_string(generating.path().join("generated.tf")).expect("generated.tf");
+    let generated = generating.generated_config("plan");
     assert!(
         generated.contains("resource \"multicloud_psk\" \"generated\""),
         "{generated}"
@@ -128,9 +119,7 @@ fn mesh_trust_has_an_identity_but_refuses_import() {
         ),
     );
     other.init();
-    let err = other
-        .fails(&["plan", "-no-color", "-input=false"])
-        .replace('\n', " ");
+    let err = other.plan_error();
     assert!(
         err.contains("private keys of existing intermediates cannot be"),
         "{err}"
@@ -185,9 +174,7 @@ fn global_lb_identity_import_and_generated_config() {
         ),
     );
     wrong.init();
-    let err = wrong
-        .fails(&["plan", "-no-color", "-input=false"])
-        .replace('\n', " ");
+    let err = wrong.plan_error();
     assert!(err.contains("identity.zone_id is required"), "{err}");
 
     // Configuration generated for the import plans without changes once applied.
@@ -197,14 +184,7 @@ fn global_lb_identity_import_and_generated_config() {
         &format!("{REQUIRED_PROVIDERS}\n{}\n{import}", dns.provider()),
     );
     generating.init();
-    generating.ok(&[
-        "plan",
-        "-no-color",
-        "-input=false",
-        "-generate-config-out=generated.tf",
-    ]);
-    let generated =
-        std::fs::read_to_string(generating.path().join("generated.tf")).expect("generated.tf");
+    let generated = generating.generated_config("plan");
     assert!(
         generated.contains("resource \"multicloud_global_lb\" \"app\""),
         "{generated}"
@@ -286,14 +266,7 @@ fn vpn_identities_import_and_generated_config() {
         ),
     );
     generating.init();
-    generating.ok(&[
-        "plan",
-        "-no-color",
-        "-input=false",
-        "-generate-config-out=generated.tf",
-    ]);
-    let generated =
-        std::fs::read_to_string(generating.path().join("generated.tf")).expect("generated.tf");
+    let generated = generating.generated_config("plan");
     assert!(
         generated.contains("resource \"multicloud_vpn_gateway\" \"found\""),
         "{generated}"
@@ -311,9 +284,7 @@ fn vpn_identities_import_and_generated_config() {
         ),
     );
     bad.init();
-    let err = bad
-        .fails(&["plan", "-no-color", "-input=false"])
-        .replace('\n', " ");
+    let err = bad.plan_error();
     assert!(
         err.contains("identity.region is required for an AWS gateway"),
         "{err}"

@@ -81,8 +81,7 @@ fn global_lb_query(dns: &Dns, block: &str, zone_id: &str) {
 
     // Generated configuration imports both, and plans nothing more once applied.
     w.write("find.tfquery.hcl", &list(""));
-    w.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
-    let generated = std::fs::read_to_string(w.path().join("generated.tf")).expect("generated.tf");
+    let generated = w.generated_config("query");
     assert_eq!(
         generated
             .matches("resource \"multicloud_global_lb\"")
@@ -157,8 +156,7 @@ fn vpn_query_finds_sites_and_connections() {
     assert_eq!(found, expected, "the query lists exactly what exists");
 
     // Generated configuration adopts all four (the hand-built gateway included).
-    w.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
-    let generated = std::fs::read_to_string(w.path().join("generated.tf")).expect("generated.tf");
+    let generated = w.generated_config("query");
     assert_eq!(generated.matches("identity = {").count(), 4, "{generated}");
     let plan = w.ok(&["plan", "-no-color", "-input=false"]);
     assert!(plan.contains("Plan: 4 to import, 0 to add, "), "{plan}");

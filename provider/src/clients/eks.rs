@@ -36,20 +36,39 @@ fn error(summary: &str, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::error(summary, e.to_string())
 }
 
+/// The SDK configuration for `eks` or `sts`: `aws.<service>_endpoint`, else `aws.endpoint`.
+async fn sdk_config(
+    settings: &AwsSettings,
+    region: &str,
+    service: &'static str,
+) -> Result<aws_config::SdkConfig, Diagnostic> {
+    let (endpoint_attr, endpoint_env): (&str, &[&str]) = match service {
+        "eks" => (
+            "aws.eks_endpoint",
+            &["AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL"],
+        ),
+        _ => (
+            "aws.sts_endpoint",
+            &["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"],
+        ),
+    };
+    aws_sdk::load(
+        settings,
+        region,
+        Service {
+            endpoint_attr,
+            endpoint_env,
+        },
+    )
+    .await
+}
+
 pub async fn describe_cluster(
     settings: &AwsSettings,
     region: &str,
     name: &str,
 ) -> Result<ClusterEndpoint, Diagnostic> {
-    let config = aws_sdk::load(
-        settings,
-        region,
-        Service {
-            endpoint_attr: "aws.eks_endpoint",
-            endpoint_env: &["AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL"],
-        },
-    )
-    .await?;
+    let config = sdk_config(settings, region, "eks").await?;
     let client = aws_sdk_eks::Client::new(&config);
     tracing::debug!(operation = "DescribeCluster", cluster = name, "eks call");
     let out = client
@@ -112,15 +131,7 @@ pub async fn token(
     region: &str,
     name: &str,
 ) -> Result<(String, SystemTime), Diagnostic> {
-    let config = aws_sdk::load(
-        settings,
-        region,
-        Service {
-            endpoint_attr: "aws.sts_endpoint",
-            endpoint_env: &["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"],
-        },
-    )
-    .await?;
+    let config = sdk_config(settings, region, "sts").await?;
     let provider = config.credentials_provider().ok_or_else(|| {
         Diagnostic::error(
             "No AWS credentials",

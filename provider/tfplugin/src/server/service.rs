@@ -170,6 +170,32 @@ pub(crate) async fn guarded<T>(
     }
 }
 
+/// The diagnostics of validating `config` for an offered type: the declared validators, then the
+/// type's own check (`check`), which every kind (data source, ephemeral, list, action) has.
+pub(crate) fn validate_entry<T: ?Sized>(
+    items: &HashMap<&'static str, Entry<T>>,
+    kind: &str,
+    type_name: &str,
+    config: Option<&pb::DynamicValue>,
+    check: impl FnOnce(&T, crate::framework::ValidateRequest<'_>, &mut Diagnostics),
+) -> Vec<pb::Diagnostic> {
+    let diags = (|| {
+        let e = lookup(items, kind, type_name)?;
+        let config = crate::convert::decode(config, &e.ty)?;
+        let mut d = Diagnostics::new();
+        crate::plan::validate_config(&e.schema.block, &config, &Default::default(), &mut d);
+        let req = crate::framework::ValidateRequest {
+            config: &config,
+            client: Default::default(),
+        };
+        check(&e.imp, req, &mut d);
+        Err::<(), _>(d)
+    })()
+    .err()
+    .unwrap_or_default();
+    crate::convert::diagnostics(diags)
+}
+
 pub(crate) fn split<T>(r: Result<T, Diagnostics>) -> (Option<T>, Diagnostics) {
     match r {
         Ok(v) => (Some(v), Diagnostics::new()),

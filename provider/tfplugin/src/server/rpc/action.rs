@@ -7,10 +7,9 @@ use tonic::codegen::BoxStream;
 
 use crate::convert;
 use crate::diag::Diagnostics;
-use crate::framework::{ActionRequest, Progress, Provider, ValidateRequest};
-use crate::plan;
+use crate::framework::{ActionRequest, Progress, Provider};
 use crate::proto::tfplugin6 as pb;
-use crate::server::service::{ProviderService, guarded, lookup};
+use crate::server::service::{ProviderService, guarded, lookup, validate_entry};
 
 use pb::invoke_action::event::{Completed, Progress as ProgressEvent, Type as EventType};
 
@@ -20,24 +19,14 @@ pub(crate) fn validate<P: Provider>(
     s: &ProviderService<P>,
     req: pb::validate_action_config::Request,
 ) -> pb::validate_action_config::Response {
-    let diags = (|| {
-        let e = lookup(&s.actions, KIND, &req.type_name)?;
-        let config = convert::decode(req.config.as_ref(), &e.ty)?;
-        let mut d = Diagnostics::new();
-        plan::validate_config(&e.schema.block, &config, &Default::default(), &mut d);
-        e.imp.validate(
-            ValidateRequest {
-                config: &config,
-                client: Default::default(),
-            },
-            &mut d,
-        );
-        Err::<(), _>(d)
-    })()
-    .err()
-    .unwrap_or_default();
     pb::validate_action_config::Response {
-        diagnostics: convert::diagnostics(diags),
+        diagnostics: validate_entry(
+            &s.actions,
+            KIND,
+            &req.type_name,
+            req.config.as_ref(),
+            |imp, r, d| imp.validate(r, d),
+        ),
     }
 }
 

@@ -1,34 +1,22 @@
 //! Data sources: validate and read.
 
 use crate::convert;
-use crate::diag::Diagnostics;
-use crate::framework::{DataReadRequest, DataReadResponse, Provider, ValidateRequest};
-use crate::plan;
+use crate::framework::{DataReadRequest, DataReadResponse, Provider};
 use crate::proto::tfplugin6 as pb;
-use crate::server::service::{ProviderService, guarded, lookup, split};
+use crate::server::service::{ProviderService, guarded, lookup, split, validate_entry};
 
 pub(crate) fn validate<P: Provider>(
     s: &ProviderService<P>,
     req: pb::validate_data_resource_config::Request,
 ) -> pb::validate_data_resource_config::Response {
-    let diags = (|| {
-        let e = lookup(&s.data_sources, "data source", &req.type_name)?;
-        let config = convert::decode(req.config.as_ref(), &e.ty)?;
-        let mut d = Diagnostics::new();
-        plan::validate_config(&e.schema.block, &config, &Default::default(), &mut d);
-        e.imp.validate(
-            ValidateRequest {
-                config: &config,
-                client: Default::default(),
-            },
-            &mut d,
-        );
-        Err::<(), _>(d)
-    })()
-    .err()
-    .unwrap_or_default();
     pb::validate_data_resource_config::Response {
-        diagnostics: convert::diagnostics(diags),
+        diagnostics: validate_entry(
+            &s.data_sources,
+            "data source",
+            &req.type_name,
+            req.config.as_ref(),
+            |imp, r, d| imp.validate(r, d),
+        ),
     }
 }
 

@@ -3,14 +3,12 @@
 use std::time::SystemTime;
 
 use crate::convert;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostic;
 use crate::framework::{
     CloseRequest, OpenRequest, OpenResponse, Private, Provider, RenewRequest, RenewResponse,
-    ValidateRequest,
 };
-use crate::plan;
 use crate::proto::tfplugin6 as pb;
-use crate::server::service::{ProviderService, guarded, lookup, split};
+use crate::server::service::{ProviderService, guarded, lookup, split, validate_entry};
 
 const KIND: &str = "ephemeral resource";
 
@@ -22,24 +20,14 @@ pub(crate) fn validate<P: Provider>(
     s: &ProviderService<P>,
     req: pb::validate_ephemeral_resource_config::Request,
 ) -> pb::validate_ephemeral_resource_config::Response {
-    let diags = (|| {
-        let e = lookup(&s.ephemerals, KIND, &req.type_name)?;
-        let config = convert::decode(req.config.as_ref(), &e.ty)?;
-        let mut d = Diagnostics::new();
-        plan::validate_config(&e.schema.block, &config, &Default::default(), &mut d);
-        e.imp.validate(
-            ValidateRequest {
-                config: &config,
-                client: Default::default(),
-            },
-            &mut d,
-        );
-        Err::<(), _>(d)
-    })()
-    .err()
-    .unwrap_or_default();
     pb::validate_ephemeral_resource_config::Response {
-        diagnostics: convert::diagnostics(diags),
+        diagnostics: validate_entry(
+            &s.ephemerals,
+            KIND,
+            &req.type_name,
+            req.config.as_ref(),
+            |imp, r, d| imp.validate(r, d),
+        ),
     }
 }
 

@@ -10,10 +10,9 @@ use tonic::codegen::BoxStream;
 use crate::convert;
 use crate::cty::Type;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::framework::{Found, ListEvent, ListRequest, ListSink, Provider, ValidateRequest};
-use crate::plan;
+use crate::framework::{Found, ListEvent, ListRequest, ListSink, Provider};
 use crate::proto::tfplugin6 as pb;
-use crate::server::service::{ProviderService, guarded, lookup};
+use crate::server::service::{ProviderService, guarded, lookup, validate_entry};
 
 const KIND: &str = "list resource";
 
@@ -21,24 +20,14 @@ pub(crate) fn validate<P: Provider>(
     s: &ProviderService<P>,
     req: pb::validate_list_resource_config::Request,
 ) -> pb::validate_list_resource_config::Response {
-    let diags = (|| {
-        let e = lookup(&s.lists, KIND, &req.type_name)?;
-        let config = convert::decode(req.config.as_ref(), &e.ty)?;
-        let mut d = Diagnostics::new();
-        plan::validate_config(&e.schema.block, &config, &Default::default(), &mut d);
-        e.imp.validate(
-            ValidateRequest {
-                config: &config,
-                client: Default::default(),
-            },
-            &mut d,
-        );
-        Err::<(), _>(d)
-    })()
-    .err()
-    .unwrap_or_default();
     pb::validate_list_resource_config::Response {
-        diagnostics: convert::diagnostics(diags),
+        diagnostics: validate_entry(
+            &s.lists,
+            KIND,
+            &req.type_name,
+            req.config.as_ref(),
+            |imp, r, d| imp.validate(r, d),
+        ),
     }
 }
 
