@@ -396,3 +396,32 @@ async fn an_action_streams_progress_in_order_then_completes() {
         ["step 1", "step 2", "step 3", "completed with 0 diagnostics"]
     );
 }
+
+#[tokio::test]
+async fn identities_upgrade_from_json_and_newer_ones_are_refused() {
+    let svc = ProviderService::new(Toy);
+    let upgrade = |version: i64, json: &'static [u8]| {
+        svc.upgrade_resource_identity(Request::new(pb::upgrade_resource_identity::Request {
+            type_name: "test_waits".into(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: json.to_vec(),
+                ..Default::default()
+            }),
+        }))
+    };
+    let resp = upgrade(0, br#"{"name":"a","dropped":1}"#)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let data = resp.upgraded_identity.unwrap().identity_data;
+    let id_ty = Type::object([("name", Type::String)]);
+    let v = convert::decode(data.as_ref(), &id_ty).unwrap();
+    assert_eq!(v.get("name"), Some(&Value::string("a")));
+
+    let newer = upgrade(3, b"{}").await.unwrap().into_inner();
+    assert!(newer.diagnostics[0].summary.contains("newer provider"));
+    let corrupt = upgrade(0, b"not json").await.unwrap().into_inner();
+    assert_eq!(corrupt.diagnostics[0].summary, "Corrupt identity");
+}
