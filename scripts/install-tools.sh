@@ -9,6 +9,7 @@
 #   venv/bin/moto_server  moto, the AWS emulator the Route 53 tests run against
 #   gcp/compute.v1.json   Google's Compute v1 discovery document (from google-api-python-client),
 #                         which tests/emulators/gcp_compute.py validates every request against
+#   gcp/container.v1.json the same for GKE (tests/emulators/gcp_container.py)
 # Idempotent: each tool writes a stamp when done, and is skipped while its
 # stamp and its files are there.
 set -euo pipefail
@@ -28,6 +29,7 @@ NULL_DIR="$TOOLS/mirror/registry.terraform.io/hashicorp/null/$NULL_VER/linux_amd
 MOTO=5.2.5
 GAPI=2.202.0
 GCP_DISCOVERY="$TOOLS/gcp/compute.v1.json"
+GKE_DISCOVERY="$TOOLS/gcp/container.v1.json"
 
 # The machine's TF_CLI_CONFIG_FILE points at a missing file (Terraform only
 # warns); our checks use an empty config so they never depend on it.
@@ -135,17 +137,20 @@ else
   stamp moto "$MOTO"
 fi
 
-# 5. google-api-python-client into the venv, for the Compute v1 discovery document it ships; the
-# document is copied to gcp/compute.v1.json for the GCP emulator (tests/e2e/gcp_emulator.rs).
-if done_already gcp-discovery "$GAPI" && [[ -s "$GCP_DISCOVERY" ]]; then
-  say "google-api-python-client $GAPI (Compute discovery document): already installed"
+# 5. google-api-python-client into the venv, for the Compute and GKE (container) v1 discovery
+# documents it ships; they are copied to gcp/ for the GCP emulators (tests/e2e/gcp_emulator.rs,
+# tests/e2e/gke_emulator.rs).
+if done_already gcp-discovery "$GAPI" && [[ -s "$GCP_DISCOVERY" && -s "$GKE_DISCOVERY" ]]; then
+  say "google-api-python-client $GAPI (Compute and GKE discovery documents): already installed"
 else
-  say "google-api-python-client $GAPI: installing into the venv, copying compute.v1.json"
+  say "google-api-python-client $GAPI: installing into the venv, copying compute.v1.json and container.v1.json"
   "$TOOLS/venv/bin/python" -m pip install -q "google-api-python-client==$GAPI" >&2
   mkdir -p "$TOOLS/gcp"
   "$TOOLS/venv/bin/python" -I -c 'import googleapiclient, os, shutil, sys
-shutil.copyfile(os.path.join(os.path.dirname(googleapiclient.__file__),
-                "discovery_cache", "documents", "compute.v1.json"), sys.argv[1])' "$GCP_DISCOVERY"
+documents = os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents")
+for target in sys.argv[1:]:
+    shutil.copyfile(os.path.join(documents, os.path.basename(target)), target)' \
+    "$GCP_DISCOVERY" "$GKE_DISCOVERY"
   stamp gcp-discovery "$GAPI"
 fi
 

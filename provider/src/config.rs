@@ -141,6 +141,12 @@ const GCP: &[Field] = &[
         false,
         &["MULTICLOUD_GCP_ENDPOINT"],
     ),
+    (
+        "container_endpoint",
+        "GKE (container) API endpoint override (e.g. a local emulator).",
+        false,
+        &["MULTICLOUD_GCP_CONTAINER_ENDPOINT"],
+    ),
 ];
 const AZURE: &[Field] = &[
     (
@@ -241,6 +247,7 @@ pub struct GcpSettings {
     pub project: Setting,
     pub access_token: Setting,
     pub endpoint: Setting,
+    pub container_endpoint: Setting,
 }
 
 /// What the Azure Resource Manager client needs.
@@ -324,6 +331,7 @@ impl ProviderConfig {
             project: self.setting("gcp.project").clone(),
             access_token: self.setting("gcp.access_token").clone(),
             endpoint: self.setting("gcp.endpoint").clone(),
+            container_endpoint: self.setting("gcp.container_endpoint").clone(),
         }
     }
 

@@ -166,3 +166,109 @@ fn eks_cluster_auth_gives_a_working_token_and_stores_nothing() {
         .replace('\n', " ");
     assert!(err.contains("EKS has no cluster named nope"), "{err}");
 }
+
+#[test]
+fn gke_cluster_auth_gives_host_ca_and_token_and_stores_nothing() {
+    let gke = crate::gke_emulator::GkeEmulator::start();
+    let ca_pem = gke.seed_cluster(
+        "europe-west1",
+        "platform-gke",
+        serde_json::json!({"endpoint": "34.118.0.20", "privateEndpoint": "10.20.0.2"}),
+    );
+    let log = tempfile::NamedTempFile::new().unwrap();
+    // The token comes from the environment, so that finding it anywhere written is a leak.
+    let config = format!(
+        "{REQUIRED_PROVIDERS}\nprovider \"multicloud\" {{\n  gcp {{\n    project            = \"{}\"\n    container_endpoint = \"{}\"\n  }}\n}}\n\n\
+         ephemeral \"multicloud_cluster_auth\" \"gke\" {{\n  cloud  = \"gcp\"\n  name   = \"platform-gke\"\n  region = \"europe-west1\"\n}}\n\n\
+         resource \"terraform_data\" \"use\" {{\n  provisioner \"local-exec\" {{\n    command = \"printf %s '${{ephemeral.multicloud_cluster_auth.gke.host}}' > host.txt; printf %s '${{ephemeral.multicloud_cluster_auth.gke.cluster_ca_certificate}}' > ca.pem; printf %s '${{ephemeral.multicloud_cluster_auth.gke.token}}' > token.txt; printf %s '${{coalesce(ephemeral.multicloud_cluster_auth.gke.expires_at, \"unknown\")}}' > expires.txt\"\n  }}\n}}\n",
+        gke.project, gke.endpoint
+    );
+    let w = Workdir::new(Tf::V1_15_5, Install::Mirror, &config)
+        .env("GOOGLE_OAUTH_ACCESS_TOKEN", &gke.token)
+        .env("TF_LOG", "TRACE")
+        .env("TF_LOG_PATH", log.path().to_str().unwrap());
+    w.init();
+    w.ok(&["plan", "-no-color", "-input=false", "-out=run.tfplan"]);
+    w.ok(&["apply", "-no-color", "-input=false", "run.tfplan"]);
+    let read = |f: &str| std::fs::read_to_string(w.path().join(f)).expect(f);
+    assert_eq!(read("host.txt"), "https://34.118.0.20");
+    assert_eq!(read("ca.pem"), ca_pem, "the CA is GKE's, decoded");
+    assert_eq!(
+        read("token.txt"),
+        gke.token,
+        "GKE takes the Google access token"
+    );
+    assert_eq!(
+        read("expires.txt"),
+        "unknown",
+        "a bare token's lifetime is not known"
+    );
+    let requests = gke.requests();
+    let reads: Vec<&serde_json::Value> = requests.as_array().unwrap().iter().collect();
+    assert!(!reads.is_empty(), "GKE was never asked");
+    for r in &reads {
+        assert_eq!(r["authorized"], true, "{r}");
+        assert_eq!(
+            r["path"],
+            format!(
+                "/v1/projects/{}/locations/europe-west1/clusters/platform-gke",
+                gke.project
+            ),
+            "{r}"
+        );
+    }
+    assert!(
+        !everything_written(w.path(), log.path()).contains(&gke.token),
+        "the token leaked into state, a plan file or the log"
+    );
+
+    // A private cluster's internal endpoint, on request.
+    let private = config.replace(
+        "region = \"europe-west1\"\n",
+        "region = \"europe-west1\"\n  private_endpoint = true\n",
+    );
+    w.write("main.tf", &private);
+    w.ok(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-replace=terraform_data.use",
+    ]);
+    assert_eq!(read("host.txt"), "https://10.20.0.2");
+
+    // A cluster GKE does not have is named; so is a GKE-only attribute given for EKS.
+    w.write(
+        "main.tf",
+        &config.replace("name   = \"platform-gke\"", "name   = \"nope\""),
+    );
+    let err = w
+        .fails(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-replace=terraform_data.use",
+        ])
+        .replace('\n', " ");
+    assert!(
+        err.contains(&format!(
+            "GKE has no cluster named nope in europe-west1 of project {}",
+            gke.project
+        )),
+        "{err}"
+    );
+    w.write(
+        "main.tf",
+        &config.replace("cloud  = \"gcp\"", "cloud  = \"aws\"\n  project = \"p\""),
+    );
+    let err = w.fails(&["validate", "-no-color"]).replace('\n', " ");
+    assert!(
+        err.contains("project is read only for cloud gcp; this cluster's cloud is aws"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ephemeral.multicloud_cluster_auth.gke") || err.contains("project"),
+        "{err}"
+    );
+}

@@ -14,6 +14,7 @@ mod examples;
 mod functions;
 mod gcp_client;
 mod gcp_emulator;
+mod gke_emulator;
 mod global_lb;
 mod grpc;
 mod handshake;

@@ -44,7 +44,7 @@ const WAIT_REQUEST_TIMEOUT: Duration = Duration::from_secs(150);
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(5);
-const RETRY: RetryPolicy = RetryPolicy {
+pub(super) const RETRY: RetryPolicy = RetryPolicy {
     max_attempts: 6,
     base_delay: BACKOFF_BASE,
     max_delay: BACKOFF_CAP,
@@ -56,7 +56,7 @@ const RETRY_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
 
 /// Which Compute answers are worth sending again; the shared layer decides the rest.
 #[derive(Clone, Copy, Debug)]
-struct Policy;
+pub(super) struct Policy;
 
 impl http::Classify for Policy {
     fn retryable(&self, status: u16, _body: &[u8]) -> bool {
@@ -113,7 +113,7 @@ impl std::error::Error for GcpError {}
 
 /// Parses Google's error envelope `{error:{code,message,status,errors:[{reason,message}]}}`; also
 /// copes with OAuth-style `{error:"...",error_description:"..."}` and non-JSON bodies (proxies).
-fn parse_error(status: u16, body: &[u8]) -> GcpError {
+pub(super) fn parse_error(status: u16, body: &[u8]) -> GcpError {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let err = &v["error"];
     let first = &err["errors"][0];
@@ -138,7 +138,7 @@ fn parse_error(status: u16, body: &[u8]) -> GcpError {
     }
 }
 
-fn transport_error(e: reqwest::Error) -> GcpError {
+pub(super) fn transport_error(e: reqwest::Error) -> GcpError {
     let reason = if e.is_timeout() {
         "requestTimeout"
     } else if e.is_builder() {
@@ -157,14 +157,14 @@ fn cancelled() -> GcpError {
 }
 
 /// The shared layer's stop as this client's error; `wait` words a deadline for the operation.
-fn stopped(stop: Stop) -> GcpError {
+pub(super) fn stopped(stop: Stop) -> GcpError {
     match stop {
         Stop::Cancelled => cancelled(),
         Stop::DeadlineExceeded => GcpError::local("deadlineExceeded", "GCP call past its deadline"),
     }
 }
 
-fn invalid(message: impl Into<String>) -> GcpError {
+pub(super) fn invalid(message: impl Into<String>) -> GcpError {
     GcpError::local("invalidArgument", message)
 }
 

@@ -8,6 +8,7 @@ pub mod cloudflare;
 pub mod ec2;
 pub mod eks;
 pub mod gcp;
+pub mod gke;
 pub mod http;
 pub mod route53;
 pub mod tunnel_config;
