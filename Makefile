@@ -10,13 +10,17 @@ TARGET_DIR := $(shell cargo metadata --format-version 1 --no-deps 2>/dev/null | 
 PROVIDER_BIN ?= $(TARGET_DIR)/release/terraform-provider-multicloud
 DEST       := $(PLUGIN_DIR)/registry.terraform.io/multicloud/multicloud/$(VERSION)/$(OS)_$(ARCH)
 
-.PHONY: install build quickstart test bench docs
+.PHONY: install build release quickstart test bench docs
 build:
 	cargo build --release --bin terraform-provider-multicloud
 
 install: $(if $(filter command line,$(origin PROVIDER_BIN)),,build)
 	install -D -m 0755 "$(PROVIDER_BIN)" "$(DEST)/terraform-provider-multicloud_v$(VERSION)"
 	@echo "installed $(DEST)/terraform-provider-multicloud_v$(VERSION)"
+
+# Release zips, SHA256SUMS, manifest (and a signature with SIGN_KEY=...) in dist/VERSION.
+release:
+	bash scripts/release.sh $(if $(SIGN_KEY),--sign "$(SIGN_KEY)")
 
 quickstart:
 	bash scripts/quickstart.sh

@@ -1,4 +1,5 @@
-//! terraform-provider-multicloud: started by Terraform, never by hand (it says so and exits 1).
+//! terraform-provider-multicloud: started by Terraform, never by hand (it says so and exits 1);
+//! `--version` prints its version.
 
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ fn main() -> ExitCode {
         multicloud_provider::MulticloudProvider,
         tfplugin::server::ServeOptions {
             provider_address: multicloud_provider::PROVIDER_ADDRESS,
+            version: env!("CARGO_PKG_VERSION"),
         },
     )
 }

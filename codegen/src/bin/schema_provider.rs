@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         SchemaProvider::new(schemas),
         tfplugin::server::ServeOptions {
             provider_address: address,
+            version: env!("CARGO_PKG_VERSION"),
         },
     )
 }

@@ -29,10 +29,23 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 pub struct ServeOptions {
     /// The provider's source address, e.g. `registry.terraform.io/multicloud/multicloud`.
     pub provider_address: &'static str,
+    /// The provider's release version (`0.1.0`): what `--version` prints and the log says, the
+    /// same as the release's file names and manifest.
+    pub version: &'static str,
 }
 
 /// The whole life of the plugin process. Returns the process exit code.
 pub fn serve<P: Provider>(provider: P, opts: ServeOptions) -> ExitCode {
+    // Asked by a person or a release script, not by Terraform: no handshake.
+    if std::env::args().skip(1).any(|a| a == "--version") {
+        println!(
+            "terraform-provider-{} v{} (plugin protocol {}.0)",
+            provider.name(),
+            opts.version,
+            handshake::PROTOCOL_VERSION
+        );
+        return ExitCode::SUCCESS;
+    }
     crate::logging::init();
     install_panic_hook();
     let debug = std::env::args().skip(1).any(|a| a == "--debug");
@@ -99,7 +112,14 @@ async fn run<P: Provider>(
         _ => None,
     };
     announce(&opts, version, &addr, tls.as_ref(), debug).map_err(ServeError::Handshake)?;
-    tracing::info!(network = addr.network(), address = %addr.address(), tls = tls.is_some(), "serving");
+    tracing::info!(
+        version = opts.version,
+        protocol = version,
+        network = addr.network(),
+        address = %addr.address(),
+        tls = tls.is_some(),
+        "serving"
+    );
 
     let incoming = listener::incoming(bound, tls.map(|t| t.config), shutdown.clone());
     let provider_service =
