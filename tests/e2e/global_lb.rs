@@ -231,7 +231,9 @@ fn on_route53(tf: Tf, policy: &str) {
     };
     let seen_checks = std::cell::RefCell::new(Vec::new());
     scenario(tf, &dns, policy, |state| {
-        // Someone edits a record by hand and deletes a health check.
+        // Someone edits one record by hand and deletes its health check, and deletes the other
+        // record (for failover: one of the two failover records; put back unchanged, which a
+        // CREATE cannot do on moto while its partner exists, so the repair must UPSERT).
         let checks = status_ids(state, "health_check_id");
         seen_checks.borrow_mut().extend(checks.clone());
         rt().block_on(async {
@@ -240,22 +242,36 @@ fn on_route53(tf: Tf, policy: &str) {
                 .list_records(&zone_id, &format!("{HOST}."))
                 .await
                 .unwrap();
+            assert!(records.len() >= 2, "{records:?}");
             let mut edited = records.remove(0);
+            assert!(!matches!(edited.routing, Routing::Simple));
+            let edited_check = edited.health_check_id.clone();
+            // Another backend's record (geo gives a backend several).
+            let other = records
+                .iter()
+                .position(|r| r.health_check_id != edited_check)
+                .expect("records of two backends");
+            let deleted = records.remove(other);
             edited.values = vec!["52.0.0.99".into()];
             r53.change_records(
                 &zone_id,
                 "manual edit",
-                &[RecordChange {
-                    action: ChangeAction::Upsert,
-                    record: edited,
-                }],
+                &[
+                    RecordChange {
+                        action: ChangeAction::Upsert,
+                        record: edited,
+                    },
+                    RecordChange {
+                        action: ChangeAction::Delete,
+                        record: deleted,
+                    },
+                ],
             )
             .await
             .unwrap();
-            assert!(!matches!(
-                records.first().map(|r| &r.routing),
-                Some(Routing::Simple)
-            ));
+            r53.delete_health_check(edited_check.as_deref().expect("a health check"))
+                .await
+                .unwrap();
         });
     });
     assert_eq!(

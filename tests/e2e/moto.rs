@@ -16,6 +16,11 @@
 //!   server finds the service from the Authorization header's credential scope only, not from the
 //!   query's `X-Amz-Credential` nor the Host. The STS call inside an EKS token is therefore sent
 //!   with a routing-only Authorization header naming `sts` (moto checks no signature either way).
+//! - Route 53 CREATE of a record exactly as an earlier CREATE made it (its change journal) fails
+//!   with "already exists" whenever any record of that name and type is there, set identifier
+//!   ignored: a deleted failover record cannot be created again beside its partner. Real Route 53
+//!   accepts it; the global_lb repair UPSERTs missing records, which both accept
+//!   (tests/e2e/global_lb.rs deletes one such record out of band).
 
 #![allow(dead_code)]
 

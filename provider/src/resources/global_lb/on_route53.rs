@@ -154,11 +154,13 @@ pub async fn create(
         }
     }
     let records = all_records(c, e, &checks);
+    // UPSERT: records with our set identifiers left by an earlier, interrupted create are taken
+    // over rather than orphaned or refused.
     let changes = records
         .values()
         .flatten()
         .map(|r| RecordChange {
-            action: ChangeAction::Create,
+            action: ChangeAction::Upsert,
             record: r.clone(),
         })
         .collect();
@@ -254,8 +256,11 @@ fn diff(current: &[RecordSet], wanted: &[RecordSet]) -> Vec<RecordChange> {
     }
     for (id, w) in &want {
         if !now.contains_key(id) {
+            // UPSERT, not CREATE: a record that reappeared since the listing (another run, a
+            // retried batch) is then taken over instead of failing the repair, and Route 53
+            // creates it when it is still missing.
             changes.push(RecordChange {
-                action: ChangeAction::Create,
+                action: ChangeAction::Upsert,
                 record: w.clone(),
             });
         }
@@ -558,7 +563,7 @@ mod tests {
     }
 
     #[test]
-    fn diff_upserts_changes_replaces_kind_changes_and_deletes_leftovers() {
+    fn diff_upserts_changes_and_missing_records_replaces_kind_changes_and_deletes_leftovers() {
         let current = vec![
             rec("a", Routing::Weighted { weight: 1 }, "1.1.1.1"),
             rec("b", Routing::Weighted { weight: 1 }, "2.2.2.2"),
@@ -580,7 +585,7 @@ mod tests {
                 (ChangeAction::Delete, "b".into()),
                 (ChangeAction::Create, "b".into()),
                 (ChangeAction::Delete, "gone".into()),
-                (ChangeAction::Create, "new".into()),
+                (ChangeAction::Upsert, "new".into()),
             ]
         );
         assert!(diff(&wanted, &wanted).is_empty());
