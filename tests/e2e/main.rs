@@ -25,6 +25,7 @@ mod moto;
 mod provider_config;
 mod psk;
 mod query;
+mod registry_examples;
 mod release;
 mod schema_json;
 mod vpn;
