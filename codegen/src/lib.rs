@@ -2,6 +2,7 @@
 //! through `hcl-rs` into the byte-for-byte `terraform fmt` layout.
 
 pub mod environments;
+pub mod examples;
 pub mod expr;
 pub mod fmt;
 #[doc(hidden)]
@@ -12,6 +13,7 @@ pub mod platform;
 pub mod readme;
 pub mod render;
 pub mod schema_double;
+pub mod tfdocs;
 pub mod tree;
 pub mod workflow;
 
@@ -20,14 +22,17 @@ use render::Tree;
 /// The platform description environments are generated from, at the repository root.
 pub const PLATFORM_FILE: &str = "platform.toml";
 
-/// Every generated file for the repository at `root`: the modules, and the environments of
+/// Every generated file for the repository at `root`: the modules (their READMEs showing the git
+/// source of `modules_source` when `root/platform.toml` sets it), and the environments of
 /// `root/platform.toml` when it exists. An invalid description is an error naming each bad field.
 pub fn tree_for_root(root: &std::path::Path) -> Result<Tree, platform::PlatformError> {
-    let mut t = tree();
-    let path = root.join(PLATFORM_FILE);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let p = platform::Platform::parse(&text, PLATFORM_FILE)?;
-        t.extend(tree_for_platform(&p));
+    let platform = match std::fs::read_to_string(root.join(PLATFORM_FILE)) {
+        Ok(text) => Some(platform::Platform::parse(&text, PLATFORM_FILE)?),
+        Err(_) => None,
+    };
+    let mut t = modules_tree(platform.as_ref().and_then(|p| p.modules_source.as_deref()));
+    if let Some(p) = &platform {
+        t.extend(tree_for_platform(p));
     }
     Ok(t)
 }
@@ -42,10 +47,15 @@ pub fn tree_for_platform(p: &platform::Platform) -> Tree {
     t
 }
 
-/// Every generated module file, by path relative to the repository root.
+/// Every generated module file, by path relative to the repository root, with READMEs showing
+/// the relative source.
 pub fn tree() -> Tree {
+    modules_tree(None)
+}
+
+fn modules_tree(git_source: Option<&str>) -> Tree {
     let mut t = Tree::new();
-    for m in modules::all() {
+    for m in modules::all_from(git_source) {
         t.extend(render::render(&m));
     }
     t

@@ -14,8 +14,9 @@ pub struct Module {
     pub title: String,
     /// README paragraphs (Markdown) under the title.
     pub about: Vec<String>,
-    /// An example of use shown in the README (a `module` block), if any.
-    pub usage: Option<Block>,
+    /// Reusable modules: how a consumer calls it. The README's usage and the generated
+    /// `examples/` are calls with the variables' example values ([`Variable::example`]).
+    pub usage: Option<Usage>,
     pub required_version: String,
     pub required_providers: Vec<RequiredProvider>,
     /// Root modules only: the `backend` block inside `terraform {}`.
@@ -28,6 +29,25 @@ pub struct Module {
     pub outputs: Vec<Output>,
     /// README sections (title, Markdown body) after the tables.
     pub notes: Vec<(String, String)>,
+}
+
+/// How consumers call a reusable module (see [`crate::examples`]).
+#[derive(Clone, Debug)]
+pub struct Usage {
+    /// The `module` block's label, e.g. `eks`.
+    pub label: String,
+    /// The `source` the README's usage shows: the path from `environments/<cloud>`, or the git
+    /// URL derived from platform.toml's `modules_source`.
+    pub source: String,
+}
+
+impl Usage {
+    pub fn new(label: &str, source: &str) -> Self {
+        Usage {
+            label: label.into(),
+            source: source.into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -61,6 +81,9 @@ pub struct Variable {
     /// What a change of this input replaces (e.g. "the EKS cluster"), if anything. Documented in
     /// the variable's description and in the README's table.
     pub replaces: Option<String>,
+    /// The value the generated examples and the README's usage pass. Required inputs need one;
+    /// optional inputs without one pass their default in `examples/complete`.
+    pub example: Option<Expr>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +103,7 @@ impl Variable {
             sensitive: false,
             nullable: None,
             replaces: None,
+            example: None,
         }
     }
     pub fn default(mut self, e: Expr) -> Self {
@@ -105,8 +129,17 @@ impl Variable {
         self.replaces = Some(what.into());
         self
     }
+    pub fn example(mut self, e: Expr) -> Self {
+        self.example = Some(e);
+        self
+    }
     pub fn required(&self) -> bool {
         self.default.is_none()
+    }
+    /// What an example passes: its example value, else its default (`None`: a required input
+    /// that has no example value, which a test refuses).
+    pub fn example_value(&self) -> Option<&Expr> {
+        self.example.as_ref().or(self.default.as_ref())
     }
     /// The description as written in `variables.tf`: the text, plus the replacement warning.
     pub fn full_description(&self) -> String {

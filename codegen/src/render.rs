@@ -1,5 +1,6 @@
 //! Renders a [`Module`] into its files: `versions.tf`, `providers.tf` (root modules),
-//! `variables.tf`, `main.tf`, `outputs.tf` and `README.md`.
+//! `variables.tf`, `main.tf`, `outputs.tf`, `README.md` and, for reusable modules,
+//! `examples/*/main.tf` ([`crate::examples`]).
 //!
 //! HCL goes through `hcl-rs`'s formatter, then [`crate::fmt::layout`] (the indentation and `=` alignment of
 //! `terraform fmt`). Comments cannot live in `hcl-rs` structures, so an [`Item`]'s comment lines
@@ -57,11 +58,13 @@ fn block_text(item: &Item) -> String {
     format!("{comments}{text}")
 }
 
-fn file(items: &[Item]) -> String {
+/// Blocks as one `.tf` file, a blank line between them.
+pub(crate) fn file(items: &[Item]) -> String {
     items.iter().map(block_text).collect::<Vec<_>>().join("\n")
 }
 
-fn versions(m: &Module) -> Item {
+/// The `terraform {}` block: required version and providers, and the backend of a root module.
+pub(crate) fn versions(m: &Module) -> Item {
     let mut providers = Vec::new();
     for p in &m.required_providers {
         let mut fields = vec![("source", s(&p.source))];
@@ -136,27 +139,8 @@ pub fn render(m: &Module) -> Tree {
         files.insert(path("outputs.tf"), file(&items));
     }
     files.insert(path("README.md"), crate::readme::readme(m));
+    files.extend(crate::examples::files(m));
     files
-}
-
-/// Resource addresses (`aws_vpc.this`) of a module's `main.tf`, in order.
-pub fn resource_addresses(m: &Module) -> Vec<(String, String)> {
-    m.main
-        .iter()
-        .filter(|i| matches!(i.block.identifier(), "resource" | "data"))
-        .map(|i| {
-            let labels: Vec<&str> = i.block.labels().iter().map(|l| l.as_str()).collect();
-            let prefix = if i.block.identifier() == "data" {
-                "data."
-            } else {
-                ""
-            };
-            (
-                i.block.identifier().to_string(),
-                format!("{prefix}{}", labels.join(".")),
-            )
-        })
-        .collect()
 }
 
 /// A block used only in READMEs.

@@ -30,11 +30,12 @@ impl std::fmt::Display for Drift {
 }
 
 /// Folders whose every subdirectory is generated: a subdirectory the tree no longer has (a cluster's
-/// cloud removed from `platform.toml`) is stale as a whole.
+/// cloud removed from `platform.toml`, a module's example dropped) is stale as a whole.
 pub const GENERATED_ROOTS: [&str; 2] = ["modules", "environments"];
 
 /// Directories the generator owns: every directory holding a generated file, and every existing
-/// subdirectory of [`GENERATED_ROOTS`] under `root`.
+/// directory below [`GENERATED_ROOTS`] under `root` (at any depth: modules have `examples/NAME/`),
+/// except hidden ones such as Terraform's `.terraform/`, whose downloaded modules are not ours.
 fn owned_dirs(root: &Path, tree: &Tree) -> BTreeSet<String> {
     let mut dirs: BTreeSet<String> = tree
         .keys()
@@ -44,13 +45,17 @@ fn owned_dirs(root: &Path, tree: &Tree) -> BTreeSet<String> {
                 .map(|d| d.to_string_lossy().into_owned())
         })
         .collect();
-    for top in GENERATED_ROOTS {
-        let Ok(entries) = std::fs::read_dir(root.join(top)) else {
+    let mut pending: Vec<String> = GENERATED_ROOTS.iter().map(|d| d.to_string()).collect();
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
             continue;
         };
         for e in entries.flatten() {
-            if e.path().is_dir() {
-                dirs.insert(format!("{top}/{}", e.file_name().to_string_lossy()));
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() && !name.starts_with('.') {
+                let sub = format!("{dir}/{name}");
+                dirs.insert(sub.clone());
+                pending.push(sub);
             }
         }
     }
@@ -117,9 +122,14 @@ pub fn write(root: &Path, tree: &Tree) -> std::io::Result<Vec<String>> {
             Drift::Unexpected(p) => {
                 let full = root.join(&p);
                 std::fs::remove_file(&full)?;
-                // A directory left empty (a removed environment) goes too; one with other files stays.
-                if let Some(parent) = full.parent() {
-                    let _ = std::fs::remove_dir(parent);
+                // Directories left empty (a removed environment, a dropped example and its
+                // `examples/`) go too, up to the first one with other files, never `root`.
+                let mut dir = full.parent();
+                while let Some(d) = dir {
+                    if d == root || std::fs::remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
                 }
                 touched.push(p);
             }
@@ -156,6 +166,38 @@ mod tests {
         write(dir.path(), &tree).unwrap();
         assert!(check(dir.path(), &tree).is_empty());
         assert!(dir.path().join("m/.terraform.lock.hcl").exists());
+    }
+
+    #[test]
+    fn a_dropped_example_is_unexpected_and_removed_with_its_empty_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = "modules/m/examples/old/main.tf";
+        std::fs::create_dir_all(dir.path().join("modules/m/examples/old")).unwrap();
+        std::fs::write(dir.path().join(old), "x\n").unwrap();
+        // Terraform's own folder in an example is not ours to judge.
+        std::fs::create_dir_all(dir.path().join("modules/m/examples/old/.terraform/modules"))
+            .unwrap();
+        std::fs::write(
+            dir.path()
+                .join("modules/m/examples/old/.terraform/modules/x.tf"),
+            "x\n",
+        )
+        .unwrap();
+        let mut tree = Tree::new();
+        tree.insert("modules/m/main.tf".into(), "m\n".into());
+        assert_eq!(
+            check(dir.path(), &tree),
+            vec![
+                Drift::Unexpected(old.into()),
+                Drift::Missing("modules/m/main.tf".into()),
+            ]
+        );
+        // With Terraform's folder gone, nothing is left in examples/: it goes too.
+        std::fs::remove_dir_all(dir.path().join("modules/m/examples/old/.terraform")).unwrap();
+        write(dir.path(), &tree).unwrap();
+        assert!(!dir.path().join("modules/m/examples").exists());
+        assert!(dir.path().join("modules/m/main.tf").exists());
+        assert!(check(dir.path(), &tree).is_empty());
     }
 
     #[test]

@@ -105,3 +105,51 @@ fn a_bad_description_names_the_field_and_writes_nothing() {
     let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();
     assert_eq!(entries.len(), 1, "only platform.toml may exist");
 }
+
+/// `modules_source` switches the READMEs' usage to the git source; the examples keep `../..`, and
+/// a placeholder host is refused with the field named.
+#[test]
+fn modules_source_gives_readmes_the_git_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let with = |value: &str| {
+        repo_platform().replacen(
+            "# modules_source = \"git::https://github.com/acme/platform.git?ref=v1.0.0\"",
+            &format!("modules_source = {value:?}"),
+            1,
+        )
+    };
+    let platform = with("git::https://github.com/acme/platform.git?ref=v1.0.0");
+    assert!(
+        platform.contains("\nmodules_source = "),
+        "platform.toml lost its modules_source line"
+    );
+    std::fs::write(dir.path().join("platform.toml"), platform).expect("platform");
+    let out = codegen(dir.path(), &["generate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let readme =
+        std::fs::read_to_string(dir.path().join("modules/gcp-gke/README.md")).expect("readme");
+    assert!(
+        readme
+            .contains("\"git::https://github.com/acme/platform.git//modules/gcp-gke?ref=v1.0.0\""),
+        "{readme}"
+    );
+    assert!(!readme.contains("../../modules"), "{readme}");
+    let example =
+        std::fs::read_to_string(dir.path().join("modules/gcp-gke/examples/basic/main.tf"))
+            .expect("example");
+    assert!(example.contains("\"../..\""), "{example}");
+    assert!(codegen(dir.path(), &["--check"]).status.success());
+
+    let bad = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        bad.path().join("platform.toml"),
+        with("git::https://example.com/platform.git?ref=v1.0.0"),
+    )
+    .expect("platform");
+    let out = codegen(bad.path(), &["generate"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("platform.toml: modules_source: "), "{t}");
+    assert!(t.contains("placeholder host"), "{t}");
+    assert!(t.contains("nothing was written"), "{t}");
+}

@@ -42,16 +42,38 @@ fn generation_is_deterministic() {
     assert_eq!(a, b);
 }
 
+/// Modules must work wherever they are fetched from (`git::...//modules/NAME`): nothing in a module
+/// reaches above its own directory. Its examples reach exactly their module, as `../..`.
 #[test]
 fn modules_never_reach_outside_their_directory() {
     let tree = multicloud_codegen::tree_for_root(&common::root()).expect("generate");
+    let mut examples = 0;
     for (path, text) in tree
         .iter()
         .filter(|(p, _)| p.starts_with("modules/") && p.ends_with(".tf"))
     {
+        let mut text = text.clone();
+        if path.contains("/examples/") {
+            assert_eq!(
+                path.matches('/').count(),
+                4,
+                "{path}: examples live in modules/NAME/examples/EXAMPLE/"
+            );
+            assert!(
+                text.contains("\"../..\""),
+                "{path} does not call its module"
+            );
+            text = text.replace("\"../..\"", "");
+            examples += 1;
+        }
         assert!(
             !text.contains("../"),
             "{path} references a path outside its module"
         );
     }
+    assert_eq!(
+        examples,
+        2 * multicloud_codegen::modules::all().len(),
+        "every module has examples/basic and examples/complete"
+    );
 }

@@ -1,6 +1,7 @@
 //! The generated tree with real Terraform 1.15.5:
 //! - `terraform fmt -check -recursive` passes on a copy of it (byte-for-byte `terraform fmt` layout);
-//! - every module (called as a consumer would, from its README usage) and every environment
+//! - every module, through its generated `examples/basic` and `examples/complete` (root modules that
+//!   call it with `source = "../.."`; the README's usage is the basic call), and every environment
 //!   passes `init`, `validate` and `plan` against the real aws/google/azurerm schemas served by the
 //!   test double `multicloud-schema-provider`, and the real multicloud provider built from this
 //!   workspace. Without `../shared/provider-schemas` that part says SKIPPED loudly.
@@ -13,6 +14,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use common::{schemas_dir, text, tf};
+use multicloud_codegen::examples::Example;
 
 #[test]
 fn generated_tree_passes_terraform_fmt_check() {
@@ -240,7 +242,7 @@ fn run_all(dirs: Vec<(PathBuf, String)>, cli: &Path) -> Vec<Outcome> {
     let mut failed = Vec::new();
     for r in &results {
         eprintln!(
-            "{:<24} {:<6} {:>5.1}s  {}",
+            "{:<36} {:<6} {:>5.1}s  {}",
             r.dir,
             if r.ok { "ok" } else { "FAILED" },
             r.seconds,
@@ -261,7 +263,9 @@ fn run_all(dirs: Vec<(PathBuf, String)>, cli: &Path) -> Vec<Outcome> {
 #[test]
 fn modules_validate_and_plan_against_real_schemas() {
     let Some(schemas) = schemas_dir() else {
-        eprintln!("SKIPPED: ../shared/provider-schemas not found: the modules were NOT validated");
+        eprintln!(
+            "SKIPPED: ../shared/provider-schemas not found: the modules and their examples were NOT validated"
+        );
         return;
     };
     let modules = multicloud_codegen::modules::all();
@@ -270,17 +274,46 @@ fn modules_validate_and_plan_against_real_schemas() {
         .iter()
         .any(|m| m.required_providers.iter().any(|p| p.name == "multicloud"));
     let sc = scratch(&schemas, with_multicloud);
+    // Each example is a root module calling its module as a consumer would, as generated (the
+    // scratch copy is the generated tree): planned where it lies, its `../..` resolving there.
     let mut dirs = Vec::new();
-    for m in modules {
-        let caller = sc.repo.join("_callers").join(m.dir.replace('/', "_"));
-        std::fs::create_dir_all(&caller).expect("caller dir");
-        let main = multicloud_codegen::harness::caller(&m, &format!("../../{}", m.dir));
-        std::fs::write(caller.join("main.tf"), main).expect("caller");
-        dirs.push((caller, m.dir.clone()));
+    for m in &modules {
+        for e in Example::ALL {
+            let dir = multicloud_codegen::examples::dir(m, e);
+            let path = sc.repo.join(&dir);
+            assert!(
+                path.join("main.tf").is_file(),
+                "{dir}/main.tf was not generated"
+            );
+            dirs.push((path, dir));
+        }
     }
     let results = run_all(dirs, &sc.cli);
-    // The README's networking call is hub-and-spoke around eks-use1: two spokes, no third connection.
-    if let Some(n) = results.iter().find(|r| r.dir == "modules/networking") {
+    let networking = |e: Example| {
+        let dir = format!(
+            "{}/examples/{}",
+            multicloud_codegen::modules::networking::DIR,
+            e.name()
+        );
+        results.iter().find(|r| r.dir == dir)
+    };
+    // basic: the default full mesh, one connection per pair of the three clouds.
+    if let Some(n) = networking(Example::Basic) {
+        for want in [
+            "module.networking.multicloud_vpn_connection.this[\"eks-use1-gke-euw1\"] will be created",
+            "module.networking.multicloud_vpn_connection.this[\"eks-use1-aks-weu\"] will be created",
+            "module.networking.multicloud_vpn_connection.this[\"gke-euw1-aks-weu\"] will be created",
+            "Plan: 6 to add",
+        ] {
+            assert!(
+                n.log.contains(want),
+                "{want:?} missing from the basic networking plan:\n{}",
+                n.log
+            );
+        }
+    }
+    // complete: hub-and-spoke around eks-use1, two spokes and no third connection.
+    if let Some(n) = networking(Example::Complete) {
         for want in [
             "module.networking.multicloud_vpn_connection.this[\"eks-use1-gke-euw1\"] will be created",
             "module.networking.multicloud_vpn_connection.this[\"eks-use1-aks-weu\"] will be created",
@@ -288,10 +321,11 @@ fn modules_validate_and_plan_against_real_schemas() {
         ] {
             assert!(
                 n.log.contains(want),
-                "{want:?} missing from the networking plan:\n{}",
+                "{want:?} missing from the complete networking plan:\n{}",
                 n.log
             );
         }
+        assert!(!n.log.contains("gke-euw1-aks-weu"), "{}", n.log);
     }
 }
 

@@ -45,7 +45,7 @@ fn aws_call(p: &Platform, c: &Cluster) -> Item {
     let subnets = range(&c.name, "subnet_cidrs");
     module_call(
         &c.name,
-        &format!("../../{}", aws_eks::DIR),
+        &crate::modules::local_source(aws_eks::DIR),
         body()
             .a(
                 "providers",
@@ -79,7 +79,7 @@ fn gcp_call(p: &Platform, c: &Cluster) -> Item {
         .unwrap_or_default();
     module_call(
         &c.name,
-        &format!("../../{}", gcp_gke::DIR),
+        &crate::modules::local_source(gcp_gke::DIR),
         body()
             .a("project_id", s(&project))
             .a("name", s(&c.name))
@@ -97,7 +97,7 @@ fn gcp_call(p: &Platform, c: &Cluster) -> Item {
 fn azure_call(p: &Platform, c: &Cluster) -> Item {
     module_call(
         &c.name,
-        &format!("../../{}", azure_aks::DIR),
+        &crate::modules::local_source(azure_aks::DIR),
         body()
             .a("name", s(&c.name))
             .a("location", s(&c.region))

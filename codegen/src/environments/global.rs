@@ -79,7 +79,7 @@ fn networking_call(p: &Platform) -> Option<Item> {
         .map(|c| (c.name.clone(), site(p, c))));
     Some(module_call(
         "networking",
-        &format!("../../{}", networking::DIR),
+        &crate::modules::local_source(networking::DIR),
         body()
             .a("name", s(&p.name))
             .a("base_cidr", s(&p.network.base_cidr))

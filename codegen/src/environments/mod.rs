@@ -2,7 +2,8 @@
 //! plus `environments/global` (`global.rs`), the cross-cloud layer, when the description has links,
 //! a mesh or a global hostname. `state.rs` holds what one root module reads from another's state.
 //! Environments call modules by relative path (`../../modules/NAME`), which is right for this
-//! repository; a platform in another repository uses the git source shown in each module's README.
+//! repository; a platform in another repository uses the git source each module's README shows once
+//! platform.toml sets `modules_source`.
 
 pub mod cloud;
 pub mod global;

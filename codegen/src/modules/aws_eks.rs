@@ -6,7 +6,7 @@
 
 use crate::expr::{Expr, boolean, cond, eq, func, list, local, num, obj, r, s, strs, tpl, ty, var};
 use crate::model::{
-    B, Item, Module, Output, RequiredProvider, Variable, body, data, locals, module_call, resource,
+    B, Item, Module, Output, RequiredProvider, Usage, Variable, body, data, locals, resource,
 };
 
 use super::{AWS_VERSION, REQUIRED_TERRAFORM, cidr_validation, name_validation, notes};
@@ -49,7 +49,7 @@ pub fn module() -> Module {
              The module has no provider block: configure `aws` (region, credentials) in the caller."
                 .into(),
         ],
-        usage: Some(usage()),
+        usage: Some(Usage::new("eks", &super::local_source(DIR))),
         required_version: REQUIRED_TERRAFORM.into(),
         required_providers: vec![RequiredProvider::new("aws", "hashicorp/aws", Some(AWS_VERSION))],
         variables: variables(),
@@ -72,32 +72,6 @@ pub fn module() -> Module {
     }
 }
 
-fn usage() -> hcl::Block {
-    module_call(
-        "eks",
-        "git::https://example.com/platform.git//modules/aws-eks?ref=v1.0.0",
-        body()
-            .a("name", s("eks-use1"))
-            .a("azs", strs(["us-east-1a", "us-east-1b", "us-east-1c"]))
-            .a("vpc_cidr", s("10.0.0.0/16"))
-            .a(
-                "private_subnet_cidrs",
-                strs(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]),
-            )
-            .a(
-                "public_subnet_cidrs",
-                strs(["10.0.48.0/20", "10.0.64.0/20", "10.0.80.0/20"]),
-            )
-            .a("service_cidr", s("10.1.0.0/20"))
-            .a(
-                "admin_principal_arns",
-                strs(["arn:aws:iam::123456789012:role/platform-admin"]),
-            )
-            .build(),
-    )
-    .block
-}
-
 fn variables() -> Vec<Variable> {
     vec![
         name_validation(Variable::new(
@@ -105,20 +79,26 @@ fn variables() -> Vec<Variable> {
             ty::string(),
             "Cluster name; every resource name derives from it. Lowercase letters, digits and '-', starting with a letter, at most 24 characters.",
         ))
-        .replaces("every resource of the module"),
+        .replaces("every resource of the module")
+        .example(s("eks-use1")),
         Variable::new("kubernetes_version", ty::string(), "Kubernetes minor version of the control plane and nodes (upgraded in place, one minor at a time).")
             .default(s("1.33")),
         Variable::new("azs", ty::list(ty::string()), "Availability zones, one private and one public subnet in each (at least two).")
             .validate(func("length", [var("azs")]).ge(num(2)), "azs needs at least two availability zones.")
-            .replaces("the subnets, NAT gateways and the cluster"),
+            .replaces("the subnets, NAT gateways and the cluster")
+            .example(strs(["us-east-1a", "us-east-1b", "us-east-1c"])),
         cidr_validation(Variable::new("vpc_cidr", ty::string(), "IPv4 range of the VPC."))
-            .replaces("every resource of the module"),
+            .replaces("every resource of the module")
+            .example(s("10.0.0.0/16")),
         Variable::new("private_subnet_cidrs", ty::list(ty::string()), "One range per zone, inside vpc_cidr, for nodes and internal load balancers.")
-            .replaces("the changed subnets and the cluster"),
+            .replaces("the changed subnets and the cluster")
+            .example(strs(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"])),
         Variable::new("public_subnet_cidrs", ty::list(ty::string()), "One range per zone, inside vpc_cidr, for NAT gateways and internet-facing load balancers.")
-            .replaces("the changed public subnets and their NAT gateways"),
+            .replaces("the changed public subnets and their NAT gateways")
+            .example(strs(["10.0.48.0/20", "10.0.64.0/20", "10.0.80.0/20"])),
         cidr_validation(Variable::new("service_cidr", ty::string(), "Kubernetes service range: outside the VPC, a /12 to /24 in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16."))
-            .replaces("the cluster"),
+            .replaces("the cluster")
+            .example(s("10.1.0.0/20")),
         Variable::new("endpoint_public_access", ty::bool(), "Also serve the Kubernetes API on a public endpoint, limited to endpoint_public_access_cidrs.")
             .default(boolean(false))
             .not_null(),
@@ -135,7 +115,8 @@ fn variables() -> Vec<Variable> {
             .default(num(365)),
         Variable::new("admin_principal_arns", ty::list(ty::string()), "IAM roles or users given cluster-admin through access entries.")
             .default(list([]))
-            .not_null(),
+            .not_null()
+            .example(strs(["arn:aws:iam::123456789012:role/platform-admin"])),
         Variable::new("deletion_protection", ty::bool(), "Refuse to delete the cluster (set to false, apply, then destroy).")
             .default(boolean(true))
             .not_null(),
@@ -156,10 +137,12 @@ fn variables() -> Vec<Variable> {
             .default(num(100)),
         Variable::new("peer_cidrs", ty::list(ty::string()), "Ranges of clusters in other clouds, reached over the VPN, that may open connections to nodes and pods (all protocols). Empty: none.")
             .default(list([]))
-            .not_null(),
+            .not_null()
+            .example(strs(["10.16.0.0/16", "10.32.0.0/16"])),
         Variable::new("tags", ty::map(ty::string()), "Tags added to every resource.")
             .default(obj::<_, &str>([]))
-            .not_null(),
+            .not_null()
+            .example(obj([("team", s("platform")), ("cost-center", s("1234"))])),
     ]
 }
 

@@ -6,7 +6,7 @@ use crate::expr::{
     Expr, boolean, cond, eq, func, list, local, null, num, obj, or, r, s, strs, tpl, ty, var,
 };
 use crate::model::{
-    Item, Module, Output, RequiredProvider, Variable, body, locals, module_call, resource,
+    Item, Module, Output, RequiredProvider, Usage, Variable, body, locals, resource,
 };
 
 use super::{AZURERM_VERSION, REQUIRED_TERRAFORM, cidr_validation, name_validation, notes};
@@ -29,7 +29,7 @@ pub fn module() -> Module {
                 .into(),
             "Every name derives from `name`; nothing is random, so names are stable across plans.".into(),
         ],
-        usage: Some(usage()),
+        usage: Some(Usage::new("aks", &super::local_source(DIR))),
         required_version: REQUIRED_TERRAFORM.into(),
         required_providers: vec![RequiredProvider::new("azurerm", "hashicorp/azurerm", Some(AZURERM_VERSION))],
         variables: variables(),
@@ -61,26 +61,6 @@ pub fn module() -> Module {
     }
 }
 
-fn usage() -> hcl::Block {
-    module_call(
-        "aks",
-        "git::https://example.com/platform.git//modules/azure-aks?ref=v1.0.0",
-        body()
-            .a("name", s("aks-weu"))
-            .a("location", s("westeurope"))
-            .a("vnet_cidr", s("10.0.0.0/16"))
-            .a("subnet_cidr", s("10.0.0.0/20"))
-            .a("pod_cidr", s("10.1.0.0/16"))
-            .a("service_cidr", s("10.2.0.0/20"))
-            .a(
-                "admin_group_object_ids",
-                strs(["00000000-0000-0000-0000-000000000000"]),
-            )
-            .build(),
-    )
-    .block
-}
-
 fn variables() -> Vec<Variable> {
     vec![
         name_validation(Variable::new(
@@ -88,14 +68,18 @@ fn variables() -> Vec<Variable> {
             ty::string(),
             "Cluster name; every resource name derives from it. Lowercase letters, digits and '-', starting with a letter, at most 24 characters.",
         ))
-        .replaces("every resource of the module"),
-        Variable::new("location", ty::string(), "Azure region of every resource.").replaces("every resource of the module"),
+        .replaces("every resource of the module")
+        .example(s("aks-weu")),
+        Variable::new("location", ty::string(), "Azure region of every resource.").replaces("every resource of the module")
+            .example(s("westeurope")),
         Variable::new("kubernetes_version", ty::string(), "Kubernetes minor version (patches are applied automatically; minors upgrade in place).")
             .default(s("1.33")),
         cidr_validation(Variable::new("vnet_cidr", ty::string(), "Address space of the VNet."))
-            .replaces("the VNet, the subnet and the cluster"),
+            .replaces("the VNet, the subnet and the cluster")
+            .example(s("10.0.0.0/16")),
         cidr_validation(Variable::new("subnet_cidr", ty::string(), "Node subnet, inside vnet_cidr."))
-            .replaces("the subnet and the cluster"),
+            .replaces("the subnet and the cluster")
+            .example(s("10.0.0.0/20")),
         Variable::new(
             "gateway_subnet_cidr",
             ty::string(),
@@ -106,11 +90,14 @@ fn variables() -> Vec<Variable> {
             or(eq(var("gateway_subnet_cidr"), null()), func("can", [func("cidrhost", [var("gateway_subnet_cidr"), num(0)])])),
             "gateway_subnet_cidr must be an IPv4 CIDR block such as 10.0.16.0/20, or null.",
         )
-        .replaces("the GatewaySubnet, which Azure refuses while a VPN gateway is in it (remove the gateway first)"),
+        .replaces("the GatewaySubnet, which Azure refuses while a VPN gateway is in it (remove the gateway first)")
+        .example(s("10.0.16.0/27")),
         cidr_validation(Variable::new("pod_cidr", ty::string(), "Overlay pod range, outside the VNet."))
-            .replaces("the cluster"),
+            .replaces("the cluster")
+            .example(s("10.1.0.0/16")),
         cidr_validation(Variable::new("service_cidr", ty::string(), "Kubernetes service range, outside the VNet and pod_cidr."))
-            .replaces("the cluster"),
+            .replaces("the cluster")
+            .example(s("10.2.0.0/20")),
         Variable::new("private_cluster", ty::bool(), "Serve the Kubernetes API only on a private endpoint in the VNet.")
             .default(boolean(true))
             .not_null()
@@ -120,7 +107,8 @@ fn variables() -> Vec<Variable> {
             .not_null(),
         Variable::new("admin_group_object_ids", ty::list(ty::string()), "Entra ID groups that administer the cluster.")
             .default(list([]))
-            .not_null(),
+            .not_null()
+            .example(strs(["00000000-0000-0000-0000-000000000000"])),
         Variable::new("zones", ty::list(ty::string()), "Availability zones of the node pools.")
             .default(strs(["1", "2", "3"]))
             .replaces("the spot pool (the system pool rotates)"),
@@ -137,7 +125,8 @@ fn variables() -> Vec<Variable> {
         Variable::new("log_retention_days", ty::number(), "Retention of the Log Analytics workspace, in days.").default(num(90)),
         Variable::new("tags", ty::map(ty::string()), "Tags added to every resource.")
             .default(obj::<_, &str>([]))
-            .not_null(),
+            .not_null()
+            .example(obj([("team", s("platform")), ("cost-center", s("1234"))])),
     ]
 }
 

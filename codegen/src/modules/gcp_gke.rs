@@ -6,7 +6,7 @@ use crate::expr::{
     Expr, bin, boolean, cond, func, list, local, num, obj, r, s, strs, tpl, ty, var,
 };
 use crate::model::{
-    B, Item, Module, Output, RequiredProvider, Variable, body, locals, module_call, resource,
+    B, Item, Module, Output, RequiredProvider, Usage, Variable, body, locals, resource,
 };
 use hcl::expr::BinaryOperator;
 
@@ -27,7 +27,7 @@ pub fn module() -> Module {
                 .into(),
             "Every name derives from `name`; nothing is random, so names are stable across plans.".into(),
         ],
-        usage: Some(usage()),
+        usage: Some(Usage::new("gke", &super::local_source(DIR))),
         required_version: REQUIRED_TERRAFORM.into(),
         required_providers: vec![RequiredProvider::new("google", "hashicorp/google", Some(GOOGLE_VERSION))],
         variables: variables(),
@@ -58,47 +58,37 @@ pub fn module() -> Module {
     }
 }
 
-fn usage() -> hcl::Block {
-    module_call(
-        "gke",
-        "git::https://example.com/platform.git//modules/gcp-gke?ref=v1.0.0",
-        body()
-            .a("project_id", s("my-project"))
-            .a("name", s("gke-euw1"))
-            .a("region", s("europe-west1"))
-            .a("subnet_cidr", s("10.0.0.0/20"))
-            .a("pods_cidr", s("10.1.0.0/16"))
-            .a("services_cidr", s("10.2.0.0/20"))
-            .a("master_ipv4_cidr", s("172.16.0.0/28"))
-            .build(),
-    )
-    .block
-}
-
 fn variables() -> Vec<Variable> {
     vec![
         Variable::new("project_id", ty::string(), "GCP project that holds every resource of the module.")
-            .replaces("every resource of the module"),
+            .replaces("every resource of the module")
+            .example(s("my-project")),
         name_validation(Variable::new(
             "name",
             ty::string(),
             "Cluster name; every resource name derives from it. Lowercase letters, digits and '-', starting with a letter, at most 24 characters.",
         ))
-        .replaces("every resource of the module"),
+        .replaces("every resource of the module")
+        .example(s("gke-euw1")),
         Variable::new("region", ty::string(), "Region of the network and of the regional cluster.")
-            .replaces("every resource of the module"),
+            .replaces("every resource of the module")
+            .example(s("europe-west1")),
         cidr_validation(Variable::new("subnet_cidr", ty::string(), "Primary range of the subnet: node addresses."))
-            .replaces("the subnet and the cluster, unless the new range only expands the old one"),
+            .replaces("the subnet and the cluster, unless the new range only expands the old one")
+            .example(s("10.0.0.0/20")),
         cidr_validation(Variable::new("pods_cidr", ty::string(), "Secondary range for pods (at least a /21)."))
-            .replaces("the cluster: GKE cannot change a range in use, so plan a new cluster"),
+            .replaces("the cluster: GKE cannot change a range in use, so plan a new cluster")
+            .example(s("10.1.0.0/16")),
         cidr_validation(Variable::new("services_cidr", ty::string(), "Secondary range for services."))
-            .replaces("the cluster: GKE cannot change a range in use, so plan a new cluster"),
+            .replaces("the cluster: GKE cannot change a range in use, so plan a new cluster")
+            .example(s("10.2.0.0/20")),
         Variable::new("master_ipv4_cidr", ty::string(), "A /28 for the control plane's private endpoint, unused elsewhere in the network.")
             .validate(
                 func("endswith", [var("master_ipv4_cidr"), s("/28")]),
                 "master_ipv4_cidr must be a /28, e.g. 172.16.0.0/28.",
             )
-            .replaces("the cluster"),
+            .replaces("the cluster")
+            .example(s("172.16.0.0/28")),
         Variable::new(
             "private_endpoint",
             ty::bool(),
@@ -112,7 +102,8 @@ fn variables() -> Vec<Variable> {
             "Networks allowed to reach the Kubernetes API endpoint.",
         )
         .default(list([]))
-        .not_null(),
+        .not_null()
+        .example(list([obj([("cidr_block", s("10.0.0.0/8")), ("display_name", s("platform"))])])),
         Variable::new("release_channel", ty::string(), "GKE release channel: RAPID, REGULAR, STABLE or EXTENDED.")
             .default(s("REGULAR"))
             .validate(
@@ -141,10 +132,12 @@ fn variables() -> Vec<Variable> {
             .default(num(100)),
         Variable::new("peer_cidrs", ty::list(ty::string()), "Ranges of clusters in other clouds, reached over the VPN, that may open connections to nodes and pods (all protocols). Empty: none.")
             .default(list([]))
-            .not_null(),
+            .not_null()
+            .example(strs(["10.16.0.0/16", "10.32.0.0/16"])),
         Variable::new("labels", ty::map(ty::string()), "Labels added to every resource that takes labels.")
             .default(obj::<_, &str>([]))
-            .not_null(),
+            .not_null()
+            .example(obj([("team", s("platform")), ("cost-center", s("1234"))])),
     ]
 }
 
@@ -445,6 +438,12 @@ fn cluster() -> Item {
         "Dataplane V2 (ADVANCED_DATAPATH) enforces NetworkPolicy itself; the legacy network_policy addon must stay off with it",
     )
     .skip("CKV_GCP_65", "RBAC through Google Groups needs a Workspace domain; bind groups in the platform layer")
+    // checkov 3.3.30 evaluates merge(var.labels, ...) through a module call only some of the time
+    // (examples/complete fails in about half the runs), so this check flips between runs.
+    .skip(
+        "CKV_GCP_21",
+        "resource_labels is local.labels, never empty (managed-by and cluster); checkov resolves it only intermittently when a caller passes labels",
+    )
 }
 
 fn node_pool(spot: bool) -> Item {

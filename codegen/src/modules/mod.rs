@@ -17,14 +17,33 @@ pub const AZURERM_VERSION: &str = ">= 4.0, < 5.0";
 pub const MULTICLOUD_SOURCE: &str = "multicloud/multicloud";
 pub const MULTICLOUD_VERSION: &str = ">= 0.1.0";
 
-/// Every module of the repository.
+/// Every module of the repository, with READMEs showing the relative source.
 pub fn all() -> Vec<Module> {
-    vec![
+    all_from(None)
+}
+
+/// Every module; with `git_source` (platform.toml's `modules_source`), READMEs show the git source
+/// of each module in that repository instead of the relative path.
+pub fn all_from(git_source: Option<&str>) -> Vec<Module> {
+    let mut all = vec![
         aws_eks::module(),
         azure_aks::module(),
         gcp_gke::module(),
         networking::module(),
-    ]
+    ];
+    if let Some(git) = git_source {
+        for m in &mut all {
+            if let Some(u) = &mut m.usage {
+                u.source = crate::platform::module_git_source(git, &m.dir);
+            }
+        }
+    }
+    all
+}
+
+/// How a root module of this repository (`environments/<cloud>`) names a module: `../../DIR`.
+pub fn local_source(dir: &str) -> String {
+    format!("../../{dir}")
 }
 
 /// The cluster-name rule shared by all modules (fits every cloud's naming limits with suffixes).

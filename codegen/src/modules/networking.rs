@@ -13,7 +13,7 @@ use crate::expr::{
     func, list, local, null, num, obj, or, paren, r, s, strs, tpl, ty, var,
 };
 use crate::model::{
-    B, Item, Module, Output, RequiredProvider, Variable, body, data, locals, module_call, resource,
+    B, Item, Module, Output, RequiredProvider, Usage, Variable, body, data, locals, resource,
 };
 
 use super::{
@@ -66,7 +66,7 @@ pub fn module() -> Module {
              existing gateway or connection is replaced."
                 .into(),
         ],
-        usage: Some(usage()),
+        usage: Some(Usage::new("networking", &super::local_source(DIR))),
         required_version: REQUIRED_TERRAFORM.into(),
         required_providers: vec![RequiredProvider::new(
             "multicloud",
@@ -115,7 +115,8 @@ pub fn module() -> Module {
     }
 }
 
-fn usage() -> hcl::Block {
+/// The example platform: one cluster per cloud, as in the repository's platform.toml.
+fn example_clusters() -> Expr {
     let cluster = |name: &str, cloud: &str, region: &str| {
         obj([
             ("name", s(name)),
@@ -123,66 +124,55 @@ fn usage() -> hcl::Block {
             ("region", s(region)),
         ])
     };
-    module_call(
-        "networking",
-        "git::https://example.com/platform.git//modules/networking?ref=v1.0.0",
-        body()
-            .a("name", s("acme"))
-            .a("base_cidr", s("10.0.0.0/8"))
-            .a(
-                "clusters",
-                list([
-                    cluster("eks-use1", "aws", "us-east-1"),
-                    cluster("gke-euw1", "gcp", "europe-west1"),
-                    cluster("aks-weu", "azure", "westeurope"),
-                ]),
-            )
-            .a("topology", s("hub-and-spoke"))
-            .a("hub", s("eks-use1"))
-            .a(
-                "sites",
+    list([
+        cluster("eks-use1", "aws", "us-east-1"),
+        cluster("gke-euw1", "gcp", "europe-west1"),
+        cluster("aks-weu", "azure", "westeurope"),
+    ])
+}
+
+/// Where each example cluster's gateway goes (what the cloud environments' outputs give).
+fn example_sites() -> Expr {
+    obj([
+        (
+            "eks-use1",
+            obj([(
+                "aws",
                 obj([
+                    ("region", s("us-east-1")),
+                    ("vpc_id", s("vpc-0123456789abcdef0")),
+                ]),
+            )]),
+        ),
+        (
+            "gke-euw1",
+            obj([(
+                "gcp",
+                obj([
+                    ("project", s("my-project")),
+                    ("region", s("europe-west1")),
+                    ("network", s("gke-euw1")),
+                ]),
+            )]),
+        ),
+        (
+            "aks-weu",
+            obj([(
+                "azure",
+                obj([
+                    ("subscription_id", s("00000000-0000-0000-0000-000000000000")),
+                    ("resource_group", s("aks-weu-rg")),
+                    ("location", s("westeurope")),
                     (
-                        "eks-use1",
-                        obj([(
-                            "aws",
-                            obj([
-                                ("region", s("us-east-1")),
-                                ("vpc_id", s("vpc-0123456789abcdef0")),
-                            ]),
-                        )]),
-                    ),
-                    (
-                        "gke-euw1",
-                        obj([(
-                            "gcp",
-                            obj([
-                                ("project", s("my-project")),
-                                ("region", s("europe-west1")),
-                                ("network", s("gke-euw1")),
-                            ]),
-                        )]),
-                    ),
-                    (
-                        "aks-weu",
-                        obj([(
-                            "azure",
-                            obj([
-                                ("subscription_id", s("00000000-0000-0000-0000-000000000000")),
-                                ("resource_group", s("aks-weu-rg")),
-                                ("location", s("westeurope")),
-                                (
-                                    "gateway_subnet_id",
-                                    s("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aks-weu-rg/providers/Microsoft.Network/virtualNetworks/aks-weu-vnet/subnets/GatewaySubnet"),
-                                ),
-                            ]),
-                        )]),
+                        "gateway_subnet_id",
+                        s(
+                            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aks-weu-rg/providers/Microsoft.Network/virtualNetworks/aks-weu-vnet/subnets/GatewaySubnet",
+                        ),
                     ),
                 ]),
-            )
-            .build(),
-    )
-    .block
+            )]),
+        ),
+    ])
 }
 
 fn variables() -> Vec<Variable> {
@@ -243,19 +233,22 @@ fn variables() -> Vec<Variable> {
             ty::string(),
             "Prefix of every gateway name (NAME-SITE) and connection name (NAME-A-B), e.g. the platform's name. Names may have at most 40 characters.",
         ))
-        .replaces("every gateway and connection"),
+        .replaces("every gateway and connection")
+        .example(s("acme")),
         cidr_validation(Variable::new(
             "base_cidr",
             ty::string(),
             "The IPv4 range the address plan draws every cluster's ranges from.",
-        )),
+        ))
+        .example(s("10.0.0.0/8")),
         Variable::new(
             "reserved",
             ty::list(ty::string()),
             "Ranges the address plan leaves alone (on-premises networks, existing VPCs).",
         )
         .default(list([]))
-        .not_null(),
+        .not_null()
+        .example(strs(["10.255.0.0/16"])),
         Variable::new(
             "clusters",
             ty::list(ty::object([
@@ -270,7 +263,8 @@ fn variables() -> Vec<Variable> {
             bin(func("length", [var("clusters")]), Op::Greater, num(0)),
             "clusters must name at least one cluster.",
         )
-        .replaces("the gateway and connections of every site whose cluster changes position (only append, as for the address plan)"),
+        .replaces("the gateway and connections of every site whose cluster changes position (only append, as for the address plan)")
+        .example(example_clusters()),
         Variable::new(
             "sites",
             ty::map(site),
@@ -278,7 +272,8 @@ fn variables() -> Vec<Variable> {
         )
         .validate(one_block, "Every site needs exactly one of aws, gcp or azure.")
         .not_null()
-        .replaces("a site's gateway and every connection to it when that site's settings change; a new site only adds"),
+        .replaces("a site's gateway and every connection to it when that site's settings change; a new site only adds")
+        .example(example_sites()),
         Variable::new(
             "topology",
             ty::string(),
@@ -290,14 +285,16 @@ fn variables() -> Vec<Variable> {
             "topology must be full-mesh or hub-and-spoke.",
         )
         .not_null()
-        .replaces("no gateway: connections the new topology lacks are destroyed and new ones created, connections in both stay"),
+        .replaces("no gateway: connections the new topology lacks are destroyed and new ones created, connections in both stay")
+        .example(s("hub-and-spoke")),
         Variable::new(
             "hub",
             ty::string(),
             "hub-and-spoke: the site every other site connects to.",
         )
         .default(null())
-        .replaces("no gateway: the old hub's connections are destroyed and the new hub's created"),
+        .replaces("no gateway: the old hub's connections are destroyed and the new hub's created")
+        .example(s("eks-use1")),
         Variable::new("tunnel_count", ty::number(), "Tunnels per connection: 4 (both interfaces of both sides, GCP's 99.99% SLA) or 2.")
             .default(num(4))
             .validate(

@@ -5,6 +5,7 @@
 
 mod global_lb;
 mod links;
+mod modules_source;
 
 use std::collections::BTreeSet;
 
@@ -13,12 +14,16 @@ use serde::Deserialize;
 
 pub use global_lb::{DEFAULT_WEIGHT, GlobalLb, HealthCheck};
 pub use links::{Links, Topology};
+pub use modules_source::module_git_source;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Platform {
     /// Short name: state keys and tags use it.
     pub name: String,
+    /// The git repository other repositories fetch `modules/*` from, pinned with `?ref=`; module
+    /// READMEs show it as their usage's source. Default: the relative path `../../modules/NAME`.
+    pub modules_source: Option<String>,
     pub network: Network,
     pub aws: Option<AwsSettings>,
     pub gcp: Option<GcpSettings>,
@@ -182,6 +187,11 @@ impl Platform {
                 "name: {:?} must be 2 to 24 lowercase letters, digits or '-', starting with a letter",
                 self.name
             ));
+        }
+        if let Some(source) = &self.modules_source
+            && let Some(why) = modules_source::problem(source)
+        {
+            e.push(format!("modules_source: {source:?} {why}"));
         }
         let base = match self.network.base_cidr.parse::<Ipv4Net>() {
             Ok(n) => Some(n),
