@@ -4,7 +4,7 @@
 //! The emulator routes and validates against Google's discovery document, which
 //! `scripts/install-tools.sh` copies to `.tools/gcp/container.v1.json`.
 
-use std::process::{Child, Command};
+use std::process::Child;
 
 use serde_json::{Value, json};
 
@@ -59,28 +59,7 @@ impl GkeEmulator {
     /// A cluster with a fresh self-signed CA (made by OpenSSL); returns the CA's PEM.
     pub fn seed_cluster(&self, location: &str, name: &str, extra: Value) -> String {
         let dir = tempfile::tempdir().unwrap();
-        let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
-        let out = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-            ])
-            .args(["-nodes", "-days", "2", "-subj", &format!("/CN=gke-{name}")])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .output()
-            .expect("run openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (_, cert) = harness::self_signed_p256(dir.path(), &format!("/CN=gke-{name}"), &[]);
         let pem = std::fs::read_to_string(&cert).unwrap();
         let mut body = json!({"location": location, "name": name, "caPem": pem});
         if let (Some(b), Value::Object(more)) = (body.as_object_mut(), extra) {

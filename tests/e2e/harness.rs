@@ -319,6 +319,35 @@ impl Workdir {
     }
 }
 
+/// A self-signed P-256 certificate for `subject` (e.g. `/CN=test CA`) made by OpenSSL in `dir`,
+/// with `extra` arguments for `openssl req` (e.g. `-addext` lines); returns (key, certificate).
+pub fn self_signed_p256(dir: &Path, subject: &str, extra: &[&str]) -> (PathBuf, PathBuf) {
+    let (key, cert) = (dir.join("self-signed.key"), dir.join("self-signed.pem"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", subject])
+        .args(extra)
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl req: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (key, cert)
+}
+
 pub fn combined(out: &Output) -> String {
     format!(
         "{}{}",

@@ -316,23 +316,15 @@ fn test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         "ec_paramgen_curve:P-256",
         "-nodes",
     ];
-    run_ok(
-        Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=multicloud test CA",
-            ])
-            .args(ec)
-            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-            .args(["-addext", "keyUsage=critical,keyCertSign"])
-            .arg("-keyout")
-            .arg(p("ca.key"))
-            .arg("-out")
-            .arg(p("ca.pem")),
+    let (ca_key, ca) = crate::harness::self_signed_p256(
+        dir,
+        "/CN=multicloud test CA",
+        &[
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ],
     );
     run_ok(
         Command::new("openssl")
@@ -354,15 +346,15 @@ fn test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             .arg("-in")
             .arg(p("server.csr"))
             .arg("-CA")
-            .arg(p("ca.pem"))
+            .arg(&ca)
             .arg("-CAkey")
-            .arg(p("ca.key"))
+            .arg(&ca_key)
             .arg("-extfile")
             .arg(p("ext.cnf"))
             .arg("-out")
             .arg(p("server.pem")),
     );
-    (p("ca.pem"), p("server.pem"), p("server.key"))
+    (ca, p("server.pem"), p("server.key"))
 }
 
 /// `dir` served over HTTPS with the test CA's certificate; killed on drop.
