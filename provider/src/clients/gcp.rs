@@ -168,6 +168,59 @@ pub(super) fn invalid(message: impl Into<String>) -> GcpError {
     GcpError::local("invalidArgument", message)
 }
 
+/// What every Google REST client here starts from: the API's base URL (`endpoint`, else
+/// `default`, then `/version`; an endpoint given with its `/version` is accepted) and an HTTP
+/// client holding the access token, with Google's retry policy. `api` names the API in errors
+/// and logs.
+pub(super) fn connect(
+    api: &'static str,
+    endpoint: Option<&str>,
+    default: &str,
+    version: &str,
+    access_token: &str,
+) -> Result<(Url, Http<Policy>), GcpError> {
+    let endpoint = endpoint
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .unwrap_or(default)
+        .trim_end_matches('/');
+    let endpoint = endpoint
+        .strip_suffix(&format!("/{version}"))
+        .unwrap_or(endpoint);
+    let base = Url::parse(&format!("{endpoint}/{version}"))
+        .map_err(|e| invalid(format!("invalid {api} endpoint {endpoint:?}: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") || base.query().is_some() {
+        return Err(invalid(format!(
+            "invalid {api} endpoint {endpoint:?}: want an http(s) URL"
+        )));
+    }
+    let token = access_token.trim();
+    if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+        return Err(invalid(
+            "GCP access token is empty or cannot be sent in an HTTP header",
+        ));
+    }
+    let http = Http::new(api, token, Policy, true)
+        .map_err(|e| invalid(format!("cannot create the {api} HTTP client: {e}")))?
+        .with_retry(RETRY);
+    Ok((base, http))
+}
+
+/// A Google API's answer as JSON (an empty body as null), or the error for why there is none.
+pub(super) fn json_of(api: &str, result: Result<http::Reply, Failure>) -> Result<Value, GcpError> {
+    match result {
+        Ok(reply) if reply.body.is_empty() => Ok(Value::Null),
+        Ok(reply) => serde_json::from_slice(&reply.body).map_err(|e| GcpError {
+            status: Some(reply.status),
+            reason: "invalidResponse".into(),
+            message: format!("{api} answered with invalid JSON: {e}"),
+        }),
+        Err(Failure::Status(reply)) => Err(parse_error(reply.status, &reply.body)),
+        Err(Failure::Transport(e)) => Err(transport_error(e)),
+        Err(Failure::Stopped(stop)) => Err(stopped(stop)),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public model
 // ---------------------------------------------------------------------------------------------
@@ -452,32 +505,17 @@ impl Compute {
         access_token: &str,
         project: &str,
     ) -> Result<Compute, GcpError> {
-        let endpoint = endpoint
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .unwrap_or(DEFAULT_ENDPOINT)
-            .trim_end_matches('/');
-        let endpoint = endpoint.strip_suffix("/compute/v1").unwrap_or(endpoint);
-        let base = Url::parse(&format!("{endpoint}/compute/v1"))
-            .map_err(|e| invalid(format!("invalid GCP endpoint {endpoint:?}: {e}")))?;
-        if !matches!(base.scheme(), "http" | "https") || base.query().is_some() {
-            return Err(invalid(format!(
-                "invalid GCP endpoint {endpoint:?}: want an http(s) URL"
-            )));
-        }
-        let token = access_token.trim();
-        if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
-            return Err(invalid(
-                "GCP access token is empty or cannot be sent in an HTTP header",
-            ));
-        }
+        let (base, http) = connect(
+            "GCP",
+            endpoint,
+            DEFAULT_ENDPOINT,
+            "compute/v1",
+            access_token,
+        )?;
         let project = project.trim();
         if project.is_empty() || project.contains('/') {
             return Err(invalid(format!("invalid GCP project {project:?}")));
         }
-        let http = Http::new("GCP", token, Policy, true)
-            .map_err(|e| invalid(format!("cannot create the GCP HTTP client: {e}")))?
-            .with_retry(RETRY);
         Ok(Compute {
             http,
             base,
@@ -953,19 +991,8 @@ impl Compute {
     /// identifies it).
     async fn call(&self, req: Request<'_>, budget: &Budget) -> Call {
         let outcome = self.http.send(req, budget).await;
-        let result = match outcome.result {
-            Ok(reply) if reply.body.is_empty() => Ok(Value::Null),
-            Ok(reply) => serde_json::from_slice(&reply.body).map_err(|e| GcpError {
-                status: Some(reply.status),
-                reason: "invalidResponse".into(),
-                message: format!("GCP answered with invalid JSON: {e}"),
-            }),
-            Err(Failure::Status(reply)) => Err(parse_error(reply.status, &reply.body)),
-            Err(Failure::Transport(e)) => Err(transport_error(e)),
-            Err(Failure::Stopped(stop)) => Err(stopped(stop)),
-        };
         Call {
-            result,
+            result: json_of("GCP", outcome.result),
             ambiguous: outcome.ambiguous,
         }
     }

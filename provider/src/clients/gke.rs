@@ -8,13 +8,12 @@
 
 use std::fmt;
 
-use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::gcp::{self, GcpError, Policy};
-use super::http::{Failure, Http, Request};
+use super::http::{Http, Request};
 
 pub const DEFAULT_ENDPOINT: &str = "https://container.googleapis.com";
 
@@ -49,29 +48,7 @@ impl fmt::Debug for Container {
 impl Container {
     /// `endpoint` defaults to https://container.googleapis.com.
     pub fn new(endpoint: Option<&str>, access_token: &str) -> Result<Container, GcpError> {
-        let endpoint = endpoint
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .unwrap_or(DEFAULT_ENDPOINT)
-            .trim_end_matches('/');
-        let endpoint = endpoint.strip_suffix("/v1").unwrap_or(endpoint);
-        let base = Url::parse(&format!("{endpoint}/v1/"))
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.query().is_none())
-            .ok_or_else(|| {
-                gcp::invalid(format!(
-                    "invalid GKE endpoint {endpoint:?}: want an http(s) URL"
-                ))
-            })?;
-        let token = access_token.trim();
-        if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
-            return Err(gcp::invalid(
-                "GCP access token is empty or cannot be sent in an HTTP header",
-            ));
-        }
-        let http = Http::new("GKE", token, Policy, true)
-            .map_err(|e| gcp::invalid(format!("cannot create the GKE HTTP client: {e}")))?
-            .with_retry(gcp::RETRY);
+        let (base, http) = gcp::connect("GKE", endpoint, DEFAULT_ENDPOINT, "v1", access_token)?;
         Ok(Container { http, base })
     }
 
@@ -92,12 +69,11 @@ impl Container {
                 return Err(gcp::invalid(format!("invalid GKE cluster {what} {part:?}")));
             }
         }
-        let url = self
-            .base
-            .join(&format!(
-                "projects/{project}/locations/{location}/clusters/{name}"
-            ))
-            .map_err(|e| gcp::invalid(format!("invalid GKE cluster path: {e}")))?;
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|_| gcp::invalid("bad GKE endpoint"))?
+            .pop_if_empty()
+            .extend(["projects", project, "locations", location, "clusters", name]);
         tracing::debug!(
             operation = "clusters.get",
             project,
@@ -109,16 +85,9 @@ impl Container {
             .http
             .send(Request::new(Method::GET, &url), &self.http.budget())
             .await;
-        let body: Value = match outcome.result {
-            Ok(reply) => serde_json::from_slice(&reply.body).map_err(|e| GcpError {
-                status: Some(reply.status),
-                reason: "invalidResponse".into(),
-                message: format!("GKE answered with invalid JSON: {e}"),
-            })?,
-            Err(Failure::Status(reply)) if reply.status == 404 => return Ok(None),
-            Err(Failure::Status(reply)) => return Err(gcp::parse_error(reply.status, &reply.body)),
-            Err(Failure::Transport(e)) => return Err(gcp::transport_error(e)),
-            Err(Failure::Stopped(stop)) => return Err(gcp::stopped(stop)),
+        let body = match gcp::json_of("GKE", outcome.result) {
+            Err(e) if e.is_not_found() => return Ok(None),
+            other => other?,
         };
         Ok(Some(read_cluster(&body)))
     }
@@ -164,7 +133,7 @@ mod tests {
         assert!(Container::new(None, " ").is_err());
         assert!(Container::new(None, "a\nb").is_err());
         let c = Container::new(Some("http://127.0.0.1:1/v1/"), "t").unwrap();
-        assert_eq!(c.base.as_str(), "http://127.0.0.1:1/v1/");
+        assert_eq!(c.base.as_str(), "http://127.0.0.1:1/v1");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
