@@ -258,44 +258,65 @@ fn release_is_complete_signed_and_reproducible() {
     );
 }
 
-/// `terraform init` then `apply` of one psk with `rc` as the CLI configuration and a fresh HOME;
-/// returns the lock file. `source` is the provider's source address.
-fn init_and_apply(tf: Tf, source: &str, rc: &str, env: &[(&str, &Path)], init: bool) -> String {
-    let work = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(work.path().join("terraform.rc"), rc).unwrap();
-    std::fs::write(
-        work.path().join("main.tf"),
-        REQUIRED_PROVIDERS.replace("\"multicloud/multicloud\"", &format!("\"{source}\""))
-            + "\nresource \"multicloud_psk\" \"k\" {}\n",
-    )
-    .unwrap();
-    let run = |args: &[&str]| {
-        let mut cmd = Command::new(tf.binary());
+/// A configuration of one psk from `source`, run with `rc` as the CLI configuration, `env`, and
+/// a HOME of its own (empty: nothing installed or cached there).
+struct CleanRun<'a> {
+    tf: Tf,
+    work: tempfile::TempDir,
+    home: tempfile::TempDir,
+    env: &'a [(&'a str, &'a Path)],
+}
+
+impl<'a> CleanRun<'a> {
+    fn new(tf: Tf, source: &str, rc: &str, env: &'a [(&'a str, &'a Path)]) -> CleanRun<'a> {
+        let work = tempfile::tempdir().unwrap();
+        std::fs::write(work.path().join("terraform.rc"), rc).unwrap();
+        std::fs::write(
+            work.path().join("main.tf"),
+            REQUIRED_PROVIDERS.replace("\"multicloud/multicloud\"", &format!("\"{source}\""))
+                + "\nresource \"multicloud_psk\" \"k\" {}\n",
+        )
+        .unwrap();
+        CleanRun {
+            tf,
+            work,
+            home: tempfile::tempdir().unwrap(),
+            env,
+        }
+    }
+
+    /// Whether `terraform ARGS` succeeded, and what it printed.
+    fn run(&self, args: &[&str]) -> (bool, String) {
+        let mut cmd = Command::new(self.tf.binary());
         cmd.args(args)
-            .current_dir(work.path())
-            .env("HOME", home.path())
-            .env("TF_CLI_CONFIG_FILE", work.path().join("terraform.rc"))
+            .current_dir(self.work.path())
+            .env("HOME", self.home.path())
+            .env("TF_CLI_CONFIG_FILE", self.work.path().join("terraform.rc"))
             .env("CHECKPOINT_DISABLE", "1")
             .env_remove("TF_PLUGIN_CACHE_DIR");
-        for (k, v) in env {
+        for (k, v) in self.env {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
         (out.status.success(), text(&out))
-    };
+    }
+}
+
+/// `terraform init` (unless `init` is false) then `apply` of a [`CleanRun`]; returns the lock file.
+fn init_and_apply(tf: Tf, source: &str, rc: &str, env: &[(&str, &Path)], init: bool) -> String {
+    let w = CleanRun::new(tf, source, rc, env);
     if init {
-        let (ok, said) = run(&["init", "-input=false", "-no-color"]);
+        let (ok, said) = w.run(&["init", "-input=false", "-no-color"]);
         assert!(ok, "terraform {} init failed:\n{said}", tf.version());
         assert!(said.contains("multicloud/multicloud v0.1.0"), "{said}");
     }
-    let (ok, applied) = run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let (ok, applied) = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert!(
         ok && applied.contains("1 added"),
         "terraform {} apply:\n{applied}",
         tf.version()
     );
-    std::fs::read_to_string(work.path().join(".terraform.lock.hcl")).unwrap_or_default()
+    std::fs::read_to_string(w.work.path().join(".terraform.lock.hcl")).unwrap_or_default()
 }
 
 /// Every `h1:`/`zh:` hash in a lock file.
@@ -467,25 +488,13 @@ fn release_installs_from_mirrors_a_registry_and_dev_overrides(tf: Tf) {
         honest.replace(&zh, &format!("zh:{}", "0".repeat(64))),
     )
     .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let probe = tempfile::tempdir().unwrap();
-    std::fs::write(probe.path().join("main.tf"), REQUIRED_PROVIDERS).unwrap();
-    std::fs::write(probe.path().join("terraform.rc"), &rc).unwrap();
-    let refused = Command::new(tf.binary())
-        .args(["init", "-input=false", "-no-color"])
-        .current_dir(probe.path())
-        .env("HOME", home.path())
-        .env("TF_CLI_CONFIG_FILE", probe.path().join("terraform.rc"))
-        .env("SSL_CERT_FILE", &ca)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env_remove("TF_PLUGIN_CACHE_DIR")
-        .output()
-        .unwrap();
-    assert!(
-        !refused.status.success(),
-        "a wrong mirror hash was accepted"
-    );
-    assert!(text(&refused).contains("checksum"), "{}", text(&refused));
+    let (accepted, said) = CleanRun::new(tf, "multicloud/multicloud", &rc, &trust_ca).run(&[
+        "init",
+        "-input=false",
+        "-no-color",
+    ]);
+    assert!(!accepted, "a wrong mirror hash was accepted");
+    assert!(said.contains("checksum"), "{said}");
     drop(server);
 
     // 3. A private registry (static files over HTTPS): the signed sums give the lock file the
