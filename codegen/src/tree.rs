@@ -31,7 +31,13 @@ impl std::fmt::Display for Drift {
 
 /// Folders whose every subdirectory is generated: a subdirectory the tree no longer has (a cluster's
 /// cloud removed from `platform.toml`, a module's example dropped) is stale as a whole.
-pub const GENERATED_ROOTS: [&str; 2] = ["modules", "environments"];
+pub const GENERATED_ROOTS: [&str; 5] = [
+    "modules",
+    "environments",
+    "kubernetes/addons",
+    "kubernetes/bootstrap",
+    "kubernetes/multi-cloud",
+];
 
 /// Directories the generator owns: every directory holding a generated file, and every existing
 /// directory below [`GENERATED_ROOTS`] under `root` (at any depth: modules have `examples/NAME/`),
@@ -62,8 +68,9 @@ fn owned_dirs(root: &Path, tree: &Tree) -> BTreeSet<String> {
     dirs
 }
 
-/// Files in owned directories that look like generator output (`*.tf`, `README.md`); Terraform's
-/// own files (`.terraform/`, `.terraform.lock.hcl`, `*.tfvars`) are left alone.
+/// Files in owned directories that look like generator output (`*.tf`, `README.md`, and the
+/// manifests and values under `kubernetes/`); Terraform's own files (`.terraform/`,
+/// `.terraform.lock.hcl`, `*.tfvars`) are left alone.
 fn existing(root: &Path, tree: &Tree) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for dir in owned_dirs(root, tree) {
@@ -72,7 +79,10 @@ fn existing(root: &Path, tree: &Tree) -> BTreeSet<String> {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_file() && (name.ends_with(".tf") || name == "README.md") {
+            let ours = name.ends_with(".tf")
+                || name == "README.md"
+                || (dir.starts_with("kubernetes/") && name.ends_with(".yaml"));
+            if e.path().is_file() && ours {
                 found.insert(format!("{dir}/{name}"));
             }
         }

@@ -3,6 +3,7 @@
 //! describe their own platform and regenerate. [`Platform::parse`] checks everything up front and
 //! names the field of every problem; nothing is generated from a description with errors.
 
+mod gitops;
 mod global_lb;
 mod links;
 mod modules_source;
@@ -12,6 +13,7 @@ use std::collections::BTreeSet;
 use ipnet::Ipv4Net;
 use serde::Deserialize;
 
+pub use gitops::{Backup, Gitops, SampleApp};
 pub use global_lb::{DEFAULT_WEIGHT, GlobalLb, HealthCheck};
 pub use links::{Links, Topology};
 pub use modules_source::module_git_source;
@@ -38,6 +40,12 @@ pub struct Platform {
     pub global_lb: Option<GlobalLb>,
     #[serde(default)]
     pub global: Global,
+    /// The hub cluster running Argo CD and the repository it syncs `kubernetes/` from.
+    pub gitops: Option<Gitops>,
+    /// The one bucket every cluster's Velero backs up to.
+    pub backup: Option<Backup>,
+    /// Where the sample application's front end and back end run.
+    pub sample_app: Option<SampleApp>,
 }
 
 /// Settings of `environments/global` itself.
@@ -95,6 +103,8 @@ pub struct Mesh {
     pub enabled: bool,
     /// SPIFFE trust domain shared by every cluster.
     pub trust_domain: Option<String>,
+    /// Istio's mesh ID, the same on every cluster; default the platform's name.
+    pub mesh_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -130,6 +140,9 @@ pub struct Cluster {
     pub admins: Vec<String>,
     /// GCP: the /28 of the control plane's private endpoint.
     pub master_ipv4_cidr: Option<String>,
+    /// The cluster's Istio network (pods of one network reach each other directly); default
+    /// `<name>-net`, one per cluster.
+    pub network: Option<String>,
 }
 
 /// Everything wrong with a description, each naming its field.
@@ -140,6 +153,13 @@ pub struct PlatformError(pub Vec<String>);
 const DEFAULT_MASTER_CIDR: &str = "172.16.0.0/28";
 
 impl Cluster {
+    /// The cluster's Istio network name.
+    pub fn network(&self) -> String {
+        self.network
+            .clone()
+            .unwrap_or_else(|| format!("{}-net", self.name))
+    }
+
     pub fn master_cidr(&self) -> &str {
         self.master_ipv4_cidr
             .as_deref()
@@ -318,6 +338,16 @@ impl Platform {
                 c.as_str()
             ));
         }
+        if let Some(g) = &self.gitops {
+            e.extend(g.problems(self));
+        }
+        if let Some(b) = &self.backup {
+            e.extend(b.problems(self));
+        }
+        if let Some(a) = &self.sample_app {
+            e.extend(a.problems(self));
+        }
+        e.extend(gitops::mesh_problems(self));
         if self.mesh.enabled {
             match &self.mesh.trust_domain {
                 Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') => {}
@@ -325,6 +355,11 @@ impl Platform {
             }
         }
         e
+    }
+
+    /// Istio's mesh ID, shared by every cluster.
+    pub fn mesh_id(&self) -> &str {
+        self.mesh.mesh_id.as_deref().unwrap_or(&self.name)
     }
 
     /// The clouds that have clusters, in a fixed order.
