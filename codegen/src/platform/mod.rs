@@ -3,6 +3,7 @@
 //! describe their own platform and regenerate. [`Platform::parse`] checks everything up front and
 //! names the field of every problem; nothing is generated from a description with errors.
 
+mod ci;
 mod gitops;
 mod global_lb;
 mod links;
@@ -13,6 +14,7 @@ use std::collections::BTreeSet;
 use ipnet::Ipv4Net;
 use serde::Deserialize;
 
+pub use ci::Ci;
 pub use gitops::{Backup, Gitops, SampleApp};
 pub use global_lb::{DEFAULT_WEIGHT, GlobalLb, HealthCheck};
 pub use links::{Links, Topology};
@@ -46,6 +48,9 @@ pub struct Platform {
     pub backup: Option<Backup>,
     /// Where the sample application's front end and back end run.
     pub sample_app: Option<SampleApp>,
+    /// The CI that plans and applies the environments: the GitHub repository its cloud identities
+    /// trust (`environments/bootstrap`) and the platforms of the provider lock files.
+    pub ci: Option<Ci>,
 }
 
 /// Settings of `environments/global` itself.
@@ -337,6 +342,9 @@ impl Platform {
                 c.as_str(),
                 c.as_str()
             ));
+        }
+        if let Some(ci) = &self.ci {
+            e.extend(ci.problems(self));
         }
         if let Some(g) = &self.gitops {
             e.extend(g.problems(self));
