@@ -9,9 +9,10 @@
 #                                    and global-LB resources with it; global's remote states and
 #                                    ingress addresses are made-up stand-ins); SKIPPED (loudly) when
 #                                    ../shared is missing
-#   4. checkov                       on modules/, zero failed checks (skips carry their reason inline)
+#   4. checkov                       on modules/ and environments/ (bootstrap included), zero failed
+#                                    checks (skips carry their reason inline)
 #   5. checkov (kubernetes)          on the project's own Kubernetes manifests as `render` writes them
-#                                    (kubernetes/federation, the ApplicationSets, what Terraform puts on
+#                                    (kubernetes/federation and sample-app, the ApplicationSets, what Terraform puts on
 #                                    the clusters), zero failed; SKIPPED (loudly) without ../shared/k8s
 # Exits non-zero on any failure. Installs checkov (PyPI) into .tools/checkov-venv once (stamp file).
 # Needs scripts/install-tools.sh to have run (Terraform).
@@ -61,7 +62,7 @@ else
 fi
 end
 
-begin "checkov $CHECKOV_VERSION on modules/"
+begin "checkov $CHECKOV_VERSION on modules/ and environments/"
 VENV="$TOOLS/checkov-venv"
 STAMP="$TOOLS/stamps/checkov"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$CHECKOV_VERSION" && -x "$VENV/bin/checkov" ]]; then
@@ -81,7 +82,7 @@ home="$(mktemp -d)"
 report="$(mktemp)"
 # --skip-download: no network (no Prisma Cloud guidelines); the checks themselves ship with checkov.
 set +e
-HOME="$home" "$VENV/bin/checkov" -d modules --framework terraform --quiet --compact --skip-download \
+HOME="$home" "$VENV/bin/checkov" -d modules -d environments --framework terraform --quiet --compact --skip-download \
   -o cli >"$report" 2>"$report.err"
 rc=$?
 set -e
@@ -109,7 +110,7 @@ if [[ -d "$K8S/charts" ]]; then
   "$TARGET_DIR/debug/multicloud-codegen" render --root "$ROOT" --out "$rendered" --charts "$K8S/charts" \
     --helm "$TOOLS/bin/helm" 2>/dev/null
   # Upstream charts' objects are theirs (docs/kubernetes.md lists their findings); these are ours.
-  for f in "$rendered"/*/{federation,terraform,applicationsets,applications}.yaml; do
+  for f in "$rendered"/*/{federation,sample-app,terraform,applicationsets,applications}.yaml; do
     [[ -f "$f" ]] && cp "$f" "$own/$(basename "$(dirname "$f")")-$(basename "$f")"
   done
   home="$(mktemp -d)"

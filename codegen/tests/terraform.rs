@@ -377,6 +377,20 @@ fn environments_validate_and_plan_against_real_schemas() {
             aws.log
         );
     }
+    // The bootstrap: the S3 state bucket and the roles trusting exactly the configured subjects.
+    if let Some(boot) = results.iter().find(|r| r.dir == "environments/bootstrap")
+        && let Some(ci) = &platform.ci
+    {
+        for want in [
+            "aws_s3_bucket_versioning.state will be created".to_string(),
+            "google_iam_workload_identity_pool_provider.github will be created".into(),
+            "azurerm_federated_identity_credential.apply_github".into(),
+            ci.environment_subject("global"),
+            ci.plan_subjects()[0].clone(),
+        ] {
+            assert!(boot.log.contains(&want), "{want:?} missing:\n{}", boot.log);
+        }
+    }
     // The global layer: every connection of the topology, each with its own inside addresses, and
     // the AWS route tables (from the made-up remote state) propagating the VPN's routes.
     if let Some(global) = results.iter().find(|r| r.dir == "environments/global")

@@ -1,10 +1,13 @@
 //! `environments/`: the root modules of a platform. One per cloud that has clusters (`cloud.rs`),
 //! plus `environments/global` (`global.rs`), the cross-cloud layer, when the description has links,
-//! a mesh or a global hostname. `state.rs` holds what one root module reads from another's state.
+//! a mesh or a global hostname, and `environments/bootstrap` (`bootstrap.rs`), the state buckets and
+//! CI identities the others need, with `[ci]`. `state.rs` holds what one root module reads from
+//! another's state.
 //! Environments call modules by relative path (`../../modules/NAME`), which is right for this
 //! repository; a platform in another repository uses the git source each module's README shows once
 //! platform.toml sets `modules_source`.
 
+pub mod bootstrap;
 pub mod cloud;
 pub mod global;
 pub mod state;
@@ -18,11 +21,12 @@ pub const ENV_REQUIRED_TERRAFORM: &str = ">= 1.10.0";
 
 /// Every environment of a platform.
 pub fn all(p: &Platform) -> Vec<crate::model::Module> {
-    let mut envs: Vec<_> = p
-        .clouds()
-        .into_iter()
-        .map(|c| cloud::environment(p, c))
-        .collect();
+    // The bootstrap (state buckets, CI identities) exists with `[ci]`, and is applied first.
+    let mut envs: Vec<_> =
+        p.ci.iter()
+            .map(|ci| bootstrap::environment(p, ci))
+            .collect();
+    envs.extend(p.clouds().into_iter().map(|c| cloud::environment(p, c)));
     if p.has_global() {
         envs.push(global::environment(p));
     }
