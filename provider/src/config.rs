@@ -3,10 +3,14 @@
 //! unknown (e.g. taken from another resource); that is recorded, not an error, and only a resource
 //! that actually needs the value at apply reports it.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use tfplugin::schema::{BlockNesting, NestedBlock};
 use tfplugin::{Attribute, Block, Diagnostic, Diagnostics, Path, Schema, Type, Value};
+
+use crate::clients::auth::{self, AuthError, Credentials, Lookup};
 
 /// One provider setting after configuration and environment fallback.
 #[derive(Clone, PartialEq, Eq)]
@@ -131,9 +135,34 @@ const GCP: &[Field] = &[
     ),
     (
         "access_token",
-        "OAuth2 access token.",
+        "OAuth2 access token, used as it is (never refreshed); takes precedence over every other credential.",
         true,
         &["GOOGLE_OAUTH_ACCESS_TOKEN"],
+    ),
+    (
+        "credentials",
+        "A credentials file's JSON or its path: a service account key, `authorized_user`, \
+         `external_account` (workload identity federation) or `impersonated_service_account`. \
+         Without it: `GOOGLE_APPLICATION_CREDENTIALS`, then gcloud's application default credentials, \
+         then the metadata server.",
+        true,
+        &[
+            "GOOGLE_CREDENTIALS",
+            "GOOGLE_CLOUD_KEYFILE_JSON",
+            "GCLOUD_KEYFILE_JSON",
+        ],
+    ),
+    (
+        "impersonate_service_account",
+        "A service account email: the credentials found are used to get its tokens (IAM Credentials `generateAccessToken`).",
+        false,
+        &["GOOGLE_IMPERSONATE_SERVICE_ACCOUNT"],
+    ),
+    (
+        "iam_credentials_endpoint",
+        "IAM Credentials API endpoint override, for impersonation.",
+        false,
+        &["GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT"],
     ),
     (
         "endpoint",
@@ -163,9 +192,93 @@ const AZURE: &[Field] = &[
     ),
     (
         "access_token",
-        "Bearer token for Azure Resource Manager.",
+        "Bearer token for Azure Resource Manager, used as it is (never refreshed); takes precedence over every other credential.",
         true,
         &["ARM_ACCESS_TOKEN"],
+    ),
+    (
+        "client_id",
+        "Application (client) id of a service principal, or of a user-assigned managed identity.",
+        false,
+        &["ARM_CLIENT_ID"],
+    ),
+    (
+        "client_secret",
+        "The service principal's client secret.",
+        true,
+        &["ARM_CLIENT_SECRET"],
+    ),
+    (
+        "client_certificate_path",
+        "PEM file with the service principal's certificate and its unencrypted RSA key.",
+        false,
+        &["ARM_CLIENT_CERTIFICATE_PATH"],
+    ),
+    (
+        "client_certificate_password",
+        "Password of the certificate file (encrypted keys and PKCS#12 are refused with a hint to convert them).",
+        true,
+        &["ARM_CLIENT_CERTIFICATE_PASSWORD"],
+    ),
+    (
+        "use_oidc",
+        "Authenticate with a federated OIDC token (workload identity federation).",
+        false,
+        &["ARM_USE_OIDC"],
+    ),
+    (
+        "oidc_token",
+        "The federated OIDC token.",
+        true,
+        &["ARM_OIDC_TOKEN"],
+    ),
+    (
+        "oidc_token_file_path",
+        "File holding the federated OIDC token, read again at every refresh.",
+        false,
+        &["ARM_OIDC_TOKEN_FILE_PATH"],
+    ),
+    (
+        "oidc_request_url",
+        "URL of a token service that issues the OIDC token (GitHub Actions).",
+        false,
+        &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"],
+    ),
+    (
+        "oidc_request_token",
+        "Bearer token for `oidc_request_url`.",
+        true,
+        &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+    ),
+    (
+        "use_msi",
+        "Authenticate with the managed identity of the machine or service Terraform runs on.",
+        false,
+        &["ARM_USE_MSI"],
+    ),
+    (
+        "msi_endpoint",
+        "Managed identity endpoint override (IMDS protocol); App Service's `IDENTITY_ENDPOINT` is read without it.",
+        false,
+        &["ARM_MSI_ENDPOINT"],
+    ),
+    (
+        "use_cli",
+        "Use the Azure CLI's login (`az account get-access-token`) when nothing else is configured; default true.",
+        false,
+        &["ARM_USE_CLI"],
+    ),
+    (
+        "environment",
+        "Azure cloud: `public` (default), `usgovernment` or `china`.",
+        false,
+        &["ARM_ENVIRONMENT"],
+    ),
+    (
+        "authority_host",
+        "Microsoft Entra authority (login endpoint) override.",
+        false,
+        &["AZURE_AUTHORITY_HOST"],
     ),
     (
         "endpoint",
@@ -195,6 +308,21 @@ const CLOUDFLARE: &[Field] = &[
     ),
 ];
 
+/// Settings that are booleans (`true`/`false`; from the environment also `1`/`0`).
+const BOOLEANS: &[&str] = &["azure.use_oidc", "azure.use_msi", "azure.use_cli"];
+
+/// Environment variables the credential chains read that are no setting's fallback, captured at
+/// configure time like the settings.
+const CREDENTIAL_ENV: &[&str] = &[
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+    "HOME",
+    "GCE_METADATA_HOST",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "PATH",
+];
+
 const CLOUDS: &[(&str, &str, &[Field])] = &[
     ("aws", "Amazon Web Services settings.", AWS),
     ("gcp", "Google Cloud settings.", GCP),
@@ -209,7 +337,12 @@ pub fn schema() -> Schema {
     for (name, description, fields) in CLOUDS {
         let mut inner = Block::new(description);
         for (field, text, sensitive, env) in *fields {
-            let mut a = Attribute::new(field, Type::String)
+            let ty = if BOOLEANS.contains(&format!("{name}.{field}").as_str()) {
+                Type::Bool
+            } else {
+                Type::String
+            };
+            let mut a = Attribute::new(field, ty)
                 .optional()
                 .describe(&format!("{text} Environment: `{}`.", env.join("`, `")));
             if *sensitive {
@@ -241,11 +374,10 @@ pub struct CloudflareSettings {
     pub endpoint: Setting,
 }
 
-/// What the GCP Compute client needs.
+/// What the GCP Compute client needs (credentials: [`ProviderConfig::gcp_credentials`]).
 #[derive(Clone, Debug)]
 pub struct GcpSettings {
     pub project: Setting,
-    pub access_token: Setting,
     pub endpoint: Setting,
     pub container_endpoint: Setting,
 }
@@ -254,14 +386,31 @@ pub struct GcpSettings {
 #[derive(Clone, Debug)]
 pub struct AzureSettings {
     pub subscription_id: Setting,
-    pub access_token: Setting,
     pub endpoint: Setting,
 }
 
-/// All settings, keyed `cloud.field` (e.g. `aws.region`).
-#[derive(Clone, Debug, Default)]
+/// All settings, keyed `cloud.field` (e.g. `aws.region`), with where each came from, and the
+/// credentials built from them (once, when a resource first needs them, then shared by every
+/// client of this provider configuration so that tokens are cached across resources).
+#[derive(Clone, Default)]
 pub struct ProviderConfig {
-    settings: std::collections::BTreeMap<String, Setting>,
+    settings: BTreeMap<String, Setting>,
+    /// The environment variable a setting was read from (absent: the provider block).
+    from_env: BTreeMap<String, &'static str>,
+    /// [`CREDENTIAL_ENV`] as the provider saw it at configure time.
+    env: BTreeMap<&'static str, String>,
+    gcp_credentials: Arc<OnceLock<Result<Credentials, AuthError>>>,
+    azure_credentials: Arc<OnceLock<Result<Credentials, AuthError>>>,
+}
+
+/// Values stay out: settings and the environment hold credentials.
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("settings", &self.settings)
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 pub fn process_env(name: &str) -> Option<String> {
@@ -273,7 +422,8 @@ impl ProviderConfig {
         config: &Value,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, Diagnostics> {
-        let mut settings = std::collections::BTreeMap::new();
+        let mut settings = BTreeMap::new();
+        let mut from_env = BTreeMap::new();
         for (cloud, _, fields) in CLOUDS {
             let block = config.get(cloud).unwrap_or(&Value::Null);
             for (field, _, _, env_names) in *fields {
@@ -282,18 +432,31 @@ impl ProviderConfig {
                 } else {
                     block.get(field).unwrap_or(&Value::Null)
                 };
+                let key = format!("{cloud}.{field}");
                 let setting = match v {
                     Value::Unknown => Setting::Unknown,
                     Value::String(s) if !s.is_empty() => Setting::Set(s.clone()),
-                    _ => env_names
-                        .iter()
-                        .find_map(|n| env(n))
-                        .map_or(Setting::Unset, Setting::Set),
+                    Value::Bool(b) => Setting::Set(b.to_string()),
+                    _ => match env_names.iter().find_map(|n| Some((*n, env(n)?))) {
+                        Some((name, value)) => {
+                            from_env.insert(key.clone(), name);
+                            Setting::Set(value)
+                        }
+                        None => Setting::Unset,
+                    },
                 };
-                settings.insert(format!("{cloud}.{field}"), setting);
+                settings.insert(key, setting);
             }
         }
-        let cfg = ProviderConfig { settings };
+        let cfg = ProviderConfig {
+            settings,
+            from_env,
+            env: CREDENTIAL_ENV
+                .iter()
+                .filter_map(|n| Some((*n, env(n)?)))
+                .collect(),
+            ..ProviderConfig::default()
+        };
         cfg.check_endpoints()?;
         Ok(cfg)
     }
@@ -326,10 +489,28 @@ impl ProviderConfig {
         }
     }
 
+    /// The Google credentials (`gcp.access_token`, `gcp.credentials`, ... as
+    /// [`auth::gcp`](crate::clients::auth::gcp) says), found on first use; or a diagnostic that
+    /// names the setting or environment variable at fault.
+    pub fn gcp_credentials(&self) -> Result<Credentials, Diagnostic> {
+        self.gcp_credentials
+            .get_or_init(|| auth::gcp::resolve(self))
+            .clone()
+            .map_err(|e| credentials_error("Google Cloud", &e))
+    }
+
+    /// The Azure credentials (`azure.access_token`, client secret, ... as
+    /// [`auth::azure`](crate::clients::auth::azure) says), found on first use.
+    pub fn azure_credentials(&self) -> Result<Credentials, Diagnostic> {
+        self.azure_credentials
+            .get_or_init(|| auth::azure::resolve(self))
+            .clone()
+            .map_err(|e| credentials_error("Azure", &e))
+    }
+
     pub fn gcp(&self) -> GcpSettings {
         GcpSettings {
             project: self.setting("gcp.project").clone(),
-            access_token: self.setting("gcp.access_token").clone(),
             endpoint: self.setting("gcp.endpoint").clone(),
             container_endpoint: self.setting("gcp.container_endpoint").clone(),
         }
@@ -338,8 +519,14 @@ impl ProviderConfig {
     pub fn azure(&self) -> AzureSettings {
         AzureSettings {
             subscription_id: self.setting("azure.subscription_id").clone(),
-            access_token: self.setting("azure.access_token").clone(),
-            endpoint: self.setting("azure.endpoint").clone(),
+            // Resource Manager of the cloud `azure.environment` names, unless overridden.
+            endpoint: match self.setting("azure.endpoint") {
+                Setting::Unset => match auth::azure::cloud(self) {
+                    Ok(c) if c.name != "public" => Setting::Set(c.resource_manager.to_string()),
+                    _ => Setting::Unset,
+                },
+                other => other.clone(),
+            },
         }
     }
 
@@ -360,6 +547,33 @@ impl ProviderConfig {
             }
         }
         d.into_result()
+    }
+}
+
+/// A credential that cannot be used, as a diagnostic: the message names the setting or variable.
+fn credentials_error(cloud: &str, e: &AuthError) -> Diagnostic {
+    Diagnostic::error(format!("Cannot get {cloud} credentials"), format!("{e}."))
+}
+
+impl Lookup for ProviderConfig {
+    fn setting(&self, key: &str) -> Result<Option<(String, String)>, AuthError> {
+        let from = || {
+            self.from_env
+                .get(key)
+                .map_or_else(|| key.to_string(), |n| n.to_string())
+        };
+        match self.setting(key) {
+            Setting::Set(v) if !v.trim().is_empty() => Ok(Some((v.clone(), from()))),
+            Setting::Set(_) | Setting::Unset => Ok(None),
+            Setting::Unknown => Err(AuthError::new(
+                key,
+                "depends on a value known only after apply; credentials are needed now",
+            )),
+        }
+    }
+
+    fn env(&self, name: &str) -> Option<String> {
+        self.env.get(name).cloned()
     }
 }
 

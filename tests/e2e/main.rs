@@ -7,6 +7,7 @@ mod azure_client;
 mod azure_emulator;
 mod cidr_plan;
 mod cloudflare_emulator;
+mod credentials;
 mod debug_mode;
 mod emulator;
 mod ephemeral;

@@ -4,7 +4,7 @@ VPN gateways: public IP addresses, virtual network gateways (active-active, BGP)
 gateways and virtual network gateway connections (+ their sharedkey). Standard library only.
 
     python3 tests/emulators/azure_network.py --port 0 --specs DIR --subscription SUB \
-        [--token TOKEN] [--subnet /subscriptions/.../virtualNetworks/V/subnets/GatewaySubnet[=CIDR]] \
+        [--token TOKEN] [--tokens-file PATH] [--subnet /subscriptions/.../virtualNetworks/V/subnets/GatewaySubnet[=CIDR]] \
         [--resource-group NAME] [--op-polls N] [--poll-retry-after SECONDS]
         [--poll-retry-after-ms MILLISECONDS]
 
@@ -13,8 +13,13 @@ run time from the published OpenAPI 2.0 files in DIR (virtualNetworkGateway.json
 publicIpAddress.json, network.json); nothing of them is copied here. `$ref`s into files that are
 not present (virtualNetwork.json, virtualWan.json, ...) are treated as "any object".
 
+Authentication: with --token, `Authorization: Bearer TOKEN` is required; with --tokens-file, a
+token that token_endpoints.py issued and that has not expired is accepted too; an expired one is
+401 ExpiredAuthenticationToken, as ARM answers it. `GET /__emulator/auth` counts the verdicts
+(issued_tokens.py).
+
 Test controls (no auth) under `/__emulator/`: `POST faults`, `GET state`, `POST reset`,
-`DELETE object?id=ID` (out-of-band delete), `GET requests`.
+`DELETE object?id=ID` (out-of-band delete), `GET requests`, `GET auth`.
 
 Sources (tags used below):
   [SPEC]    the OpenAPI files in --specs (paths, parameters, definitions, x-ms-long-running-*,
@@ -74,6 +79,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from issued_tokens import TokenCheck
 
 # ---------------------------------------------------------------------------------------------
 # Hand-written rules beyond the spec, as data
@@ -742,6 +749,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"deleted": True, "id": rec["id"]})
         if method == "GET" and what == "requests":
             return self.send(200, emu.requests)
+        if method == "GET" and what == "auth":
+            return self.send(200, emu.auth.report())
         return self.send(404, {"error": f"unknown control {method} {what}"})
 
     # -- ARM ----------------------------------------------------------------------------------
@@ -749,12 +758,16 @@ class Handler(BaseHTTPRequestHandler):
     def api(self, method, path, query, raw, entry):
         emu, specs = self.emu, self.emu.specs
         emu.base = f"http://{self.headers.get('Host') or '127.0.0.1'}"
-        if emu.args.token is not None:
+        if emu.auth.enabled:
             auth = self.headers.get("Authorization")
             if not auth:
                 raise ApiError(401, "AuthenticationFailed",
                                "Authentication failed. The 'Authorization' header is missing.")
-            if auth != f"Bearer {emu.args.token}":
+            verdict = emu.auth.verdict(auth)
+            if verdict == "expired":
+                raise ApiError(401, "ExpiredAuthenticationToken",
+                               "The access token expiry UTC time is earlier than current UTC time.")
+            if verdict not in ("fixed", "issued"):
                 raise ApiError(401, "InvalidAuthenticationToken",
                                "The access token is invalid.")
         versions = query.get("api-version")
@@ -990,6 +1003,7 @@ def main():
     ap.add_argument("--specs", required=True)
     ap.add_argument("--subscription", required=True)
     ap.add_argument("--token")
+    ap.add_argument("--tokens-file")
     ap.add_argument("--subnet", action="append", default=[])
     ap.add_argument("--resource-group", action="append", default=[])
     ap.add_argument("--op-polls", type=int, default=2)
@@ -998,6 +1012,7 @@ def main():
     args = ap.parse_args()
     specs = Specs(args.specs)
     emu = Emulator(args, specs)
+    emu.auth = TokenCheck(args.token, args.tokens_file)
     emu.base = "http://127.0.0.1"
     Handler.emu = emu
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -4,7 +4,8 @@ vpnGateways, externalVpnGateways, vpnTunnels, routers, networks (get/list) and
 regionOperations/globalOperations (get/wait/list). Standard library only.
 
     python3 tests/emulators/gcp_compute.py --port 0 --discovery PATH --project PROJECT \
-        [--token TOKEN] [--op-polls N] [--network NAME ...] [--tunnel-status STATUS]
+        [--token TOKEN] [--tokens-file PATH] [--op-polls N] [--network NAME ...]
+        [--tunnel-status STATUS]
 
 PATH is Google's discovery document `compute.v1.json` (scripts/install-tools.sh installs
 google-api-python-client into .tools/venv and copies the document to .tools/gcp/compute.v1.json).
@@ -34,7 +35,12 @@ Choices the docs leave open (tagged [EMULATOR]; clients must not depend on them)
     top-level string fields; anything else is 400. `fields` (partial response) is ignored.
   * GET /__emulator/state includes tunnels' sharedSecret (never returned by the API itself).
 
-Test controls (no auth) under /__emulator/: POST faults, GET state, POST reset, GET requests,
+Authentication: with --token, `Authorization: Bearer TOKEN` is required; with --tokens-file, a
+token that token_endpoints.py issued and that has not expired is accepted too (an expired one is
+401 authError, as Compute answers it). GET /__emulator/auth counts the verdicts
+(issued_tokens.py).
+
+Test controls (no auth) under /__emulator/: POST faults, GET state, POST reset, GET requests, GET auth,
 DELETE object?kind=K&region=R&name=N (out-of-band deletion, no in-use checks).
 A fault: {"status": 429|500|503|..., "count": N, "method": "POST"?, "path_contains": "..."?,
 "delay_seconds": S?, "operation_error": {"code": "QUOTA_EXCEEDED", "message": "..."}?}.
@@ -67,6 +73,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from issued_tokens import TokenCheck
 
 # ---------------------------------------------------------------------------------------------
 # Rules as data (everything not derived mechanically from the discovery document)
@@ -905,6 +913,8 @@ def make_handler(emu):
                     return self.send_json(200, {})
                 if method == "GET" and what == "requests":
                     return self.send_json(200, emu.requests)
+                if method == "GET" and what == "auth":
+                    return self.send_json(200, emu.auth.report())
                 if method == "DELETE" and what == "object":
                     q = {k: v[0] for k, v in parse_qs(query).items()}
                     kind = q.get("kind")
@@ -921,14 +931,14 @@ def make_handler(emu):
             if not path.startswith(disc.service_path):
                 raise ApiError(404, "notFound", f"The requested URL {path} was not found.")
             rel = path[len(disc.service_path):]
-            if emu.token is not None:
+            if emu.auth.enabled:
                 auth = self.headers.get("Authorization")
                 if not auth:
                     raise ApiError(401, "required", "Request is missing required authentication "
                                    "credential. Expected OAuth 2 access token, login cookie or "
                                    "other valid authentication credential.",
                                    {"location": "Authorization", "locationType": "header"})
-                if auth != f"Bearer {emu.token}":
+                if emu.auth.verdict(auth) not in ("fixed", "issued"):
                     raise ApiError(401, "authError", "Request had invalid authentication "
                                    "credentials. Expected OAuth 2 access token, login cookie or "
                                    "other valid authentication credential.",
@@ -1024,6 +1034,7 @@ def main():
     ap.add_argument("--discovery", required=True)
     ap.add_argument("--project", required=True)
     ap.add_argument("--token")
+    ap.add_argument("--tokens-file")
     ap.add_argument("--op-polls", type=int, default=2)
     ap.add_argument("--network", action="append", default=[])
     ap.add_argument("--tunnel-status", default="ESTABLISHED")
@@ -1031,6 +1042,7 @@ def main():
     disc = Discovery(args.discovery)
     networks = ["default"] + [n for n in args.network if n != "default"]
     emu = Emulator(disc, args.project, args.token, args.op_polls, networks, args.tunnel_status)
+    emu.auth = TokenCheck(args.token, args.tokens_file)
     server = QuietServer(("127.0.0.1", args.port), make_handler(emu))
     server.daemon_threads = True
     url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -21,6 +21,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::clients::auth::Credentials;
 use crate::clients::http::{self, Failure, Http, RetryPolicy, Stop};
 
 pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
@@ -278,6 +279,17 @@ impl Network {
         if token.is_empty() || token.contains(|c: char| c.is_control() || c == ' ') {
             return Err(invalid("empty or malformed Azure access token".into()));
         }
+        let auth = Credentials::fixed(token, "Azure access token");
+        Network::with_credentials(endpoint, auth, subscription_id)
+    }
+
+    /// [`Network::new`] with tokens from `auth`, asked for at every request (so a gateway build
+    /// that outlasts a token gets the next one).
+    pub fn with_credentials(
+        endpoint: Option<&str>,
+        auth: Credentials,
+        subscription_id: &str,
+    ) -> Res<Network> {
         let sub = subscription_id.trim();
         if sub.is_empty() || sub.contains(|c: char| !c.is_ascii_alphanumeric() && c != '-') {
             return Err(invalid(format!("invalid Azure subscription id {sub:?}")));
@@ -286,7 +298,7 @@ impl Network {
         let base = Url::parse(endpoint).ok().filter(|u| u.has_authority());
         let base = base.ok_or_else(|| invalid(format!("invalid Azure endpoint {endpoint:?}")))?;
         // ARM does not redirect; refusing keeps the token from following one anywhere.
-        let http = Http::new("Azure", token, Policy, false)
+        let http = Http::new("Azure", auth, Policy, false)
             .map_err(|e| invalid(format!("cannot create the HTTP client: {e}")))?
             .with_retry(RETRY);
         Ok(Network {
@@ -621,6 +633,11 @@ impl Network {
             }
             Err(Failure::Transport(e)) => Err(transport_error(&method, path, &e)),
             Err(Failure::Stopped(stop)) => Err(stopped(stop)),
+            // Said as ARM says a request without a usable token, with why there is none.
+            Err(Failure::Auth(e)) => Err(err(
+                "AuthenticationFailed",
+                format!("no Azure access token: {e}"),
+            )),
         }
     }
 

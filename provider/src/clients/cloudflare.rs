@@ -26,6 +26,7 @@ use tfplugin::Diagnostic;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::clients::auth::Credentials;
 use crate::clients::http::{self, Failure, Http, Request, Stop};
 use crate::config::{CloudflareSettings, Setting};
 
@@ -351,7 +352,8 @@ impl Cloudflare {
                 .trim_end_matches('/')
                 .to_string(),
         };
-        let http = Http::new("Cloudflare", &token, Policy, true).map_err(|e| {
+        let auth = Credentials::fixed(&token, "cloudflare.api_token");
+        let http = Http::new("Cloudflare", auth, Policy, true).map_err(|e| {
             Diagnostic::error("Cannot create the Cloudflare HTTP client", e.to_string())
         })?;
         Ok(Cloudflare {
@@ -719,6 +721,8 @@ impl Cloudflare {
             }),
             Err(Failure::Transport(e)) => Err(CloudflareError::Transport(e.to_string())),
             Err(Failure::Stopped(stop)) => Err(CloudflareError::Stopped(stop)),
+            // A fixed API token is always there; kept for completeness of the match.
+            Err(Failure::Auth(e)) => Err(CloudflareError::Transport(e.to_string())),
         }
     }
 

@@ -36,6 +36,7 @@ use reqwest::{Method, Url};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::clients::auth::{AuthError, Credentials};
 use crate::clients::http::{self, Budget, Failure, Http, Request, RetryPolicy, Stop};
 
 pub const DEFAULT_ENDPOINT: &str = "https://compute.googleapis.com";
@@ -168,16 +169,27 @@ pub(super) fn invalid(message: impl Into<String>) -> GcpError {
     GcpError::local("invalidArgument", message)
 }
 
+/// A token given as it is (a setting, a test) as credentials, refused when it could not be sent.
+pub(super) fn fixed_token(access_token: &str) -> Result<Credentials, GcpError> {
+    let token = access_token.trim();
+    if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+        return Err(invalid(
+            "GCP access token is empty or cannot be sent in an HTTP header",
+        ));
+    }
+    Ok(Credentials::fixed(token, "GCP access token"))
+}
+
 /// What every Google REST client here starts from: the API's base URL (`endpoint`, else
 /// `default`, then `/version`; an endpoint given with its `/version` is accepted) and an HTTP
-/// client holding the access token, with Google's retry policy. `api` names the API in errors
+/// client asking `auth` for its token, with Google's retry policy. `api` names the API in errors
 /// and logs.
 pub(super) fn connect(
     api: &'static str,
     endpoint: Option<&str>,
     default: &str,
     version: &str,
-    access_token: &str,
+    auth: Credentials,
 ) -> Result<(Url, Http<Policy>), GcpError> {
     let endpoint = endpoint
         .map(str::trim)
@@ -194,13 +206,7 @@ pub(super) fn connect(
             "invalid {api} endpoint {endpoint:?}: want an http(s) URL"
         )));
     }
-    let token = access_token.trim();
-    if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
-        return Err(invalid(
-            "GCP access token is empty or cannot be sent in an HTTP header",
-        ));
-    }
-    let http = Http::new(api, token, Policy, true)
+    let http = Http::new(api, auth, Policy, true)
         .map_err(|e| invalid(format!("cannot create the {api} HTTP client: {e}")))?
         .with_retry(RETRY);
     Ok((base, http))
@@ -218,7 +224,13 @@ pub(super) fn json_of(api: &str, result: Result<http::Reply, Failure>) -> Result
         Err(Failure::Status(reply)) => Err(parse_error(reply.status, &reply.body)),
         Err(Failure::Transport(e)) => Err(transport_error(e)),
         Err(Failure::Stopped(stop)) => Err(stopped(stop)),
+        Err(Failure::Auth(e)) => Err(unauthenticated(e)),
     }
+}
+
+/// No token could be had: said as Google would refuse a request without one, with the reason.
+pub(super) fn unauthenticated(e: AuthError) -> GcpError {
+    GcpError::local("unauthenticated", format!("no Google access token: {e}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,13 +517,16 @@ impl Compute {
         access_token: &str,
         project: &str,
     ) -> Result<Compute, GcpError> {
-        let (base, http) = connect(
-            "GCP",
-            endpoint,
-            DEFAULT_ENDPOINT,
-            "compute/v1",
-            access_token,
-        )?;
+        Compute::with_credentials(endpoint, fixed_token(access_token)?, project)
+    }
+
+    /// [`Compute::new`] with tokens from `auth`, asked for at every request.
+    pub fn with_credentials(
+        endpoint: Option<&str>,
+        auth: Credentials,
+        project: &str,
+    ) -> Result<Compute, GcpError> {
+        let (base, http) = connect("GCP", endpoint, DEFAULT_ENDPOINT, "compute/v1", auth)?;
         let project = project.trim();
         if project.is_empty() || project.contains('/') {
             return Err(invalid(format!("invalid GCP project {project:?}")));

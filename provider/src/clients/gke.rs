@@ -12,6 +12,7 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::auth::Credentials;
 use super::gcp::{self, GcpError, Policy};
 use super::http::{Http, Request};
 
@@ -48,7 +49,15 @@ impl fmt::Debug for Container {
 impl Container {
     /// `endpoint` defaults to https://container.googleapis.com.
     pub fn new(endpoint: Option<&str>, access_token: &str) -> Result<Container, GcpError> {
-        let (base, http) = gcp::connect("GKE", endpoint, DEFAULT_ENDPOINT, "v1", access_token)?;
+        Container::with_credentials(endpoint, gcp::fixed_token(access_token)?)
+    }
+
+    /// [`Container::new`] with tokens from `auth`, asked for at every request.
+    pub fn with_credentials(
+        endpoint: Option<&str>,
+        auth: Credentials,
+    ) -> Result<Container, GcpError> {
+        let (base, http) = gcp::connect("GKE", endpoint, DEFAULT_ENDPOINT, "v1", auth)?;
         Ok(Container { http, base })
     }
 

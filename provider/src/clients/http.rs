@@ -23,6 +23,11 @@
 //! - Logs: one debug line per attempt (method, path, status or error, milliseconds). Never the
 //!   query nor a body (they may hold tokens and shared secrets); the bearer token is shown
 //!   nowhere, `Debug` included.
+//! - Credentials: each attempt asks the client's [`Credentials`] for the bearer token, so a token
+//!   that expires during a long operation (an Azure gateway build of 30–45 minutes) is replaced
+//!   before it does: the credentials cache it and fetch a new one ahead of its expiry
+//!   ([`crate::clients::auth`]). A token that cannot be had fails the request at once
+//!   ([`Failure::Auth`]); the token endpoint's own retries are behind that.
 //!
 //! Why no crate: `reqwest-middleware` 0.5 and `reqwest-retry` 0.9 do build on reqwest 0.13, but
 //! their retry decision sees neither the request (so not whether it may be replayed) nor the
@@ -35,14 +40,15 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use rand::Rng;
-use reqwest::header::{CONTENT_LENGTH, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+
+use crate::clients::auth::{AuthError, Credentials};
 
 pub const USER_AGENT: &str = concat!("terraform-provider-multicloud/", env!("CARGO_PKG_VERSION"));
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -222,11 +228,20 @@ pub trait Classify {
     }
 }
 
-/// One logical request. The body is JSON, the URL absolute.
+/// A request body.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Json(&'a Value),
+    /// `application/x-www-form-urlencoded`, as OAuth token endpoints take it.
+    Form(&'a [(&'a str, &'a str)]),
+}
+
+/// One logical request. The body is JSON or a form, the URL absolute.
 pub struct Request<'a> {
     method: Method,
     url: &'a Url,
-    body: Option<&'a Value>,
+    body: Option<Body<'a>>,
+    headers: Vec<(HeaderName, HeaderValue)>,
     idempotent: bool,
     timeout: Option<Duration>,
 }
@@ -240,13 +255,29 @@ impl<'a> Request<'a> {
             method,
             url,
             body: None,
+            headers: Vec::new(),
             idempotent,
             timeout: None,
         }
     }
 
     pub fn json(mut self, body: &'a Value) -> Request<'a> {
-        self.body = Some(body);
+        self.body = Some(Body::Json(body));
+        self
+    }
+
+    /// A form body (its values are never logged, like any body).
+    pub fn form(mut self, fields: &'a [(&'a str, &'a str)]) -> Request<'a> {
+        self.body = Some(Body::Form(fields));
+        self
+    }
+
+    /// An extra header, marked sensitive (kept out of reqwest's own `Debug`), e.g. a metadata
+    /// server's `Metadata-Flavor` or a CI system's request token.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Request<'a> {
+        let mut value = value;
+        value.set_sensitive(true);
+        self.headers.push((name, value));
         self
     }
 
@@ -290,6 +321,8 @@ pub enum Failure {
     Transport(reqwest::Error),
     /// Cancelled or past the deadline, during an attempt or a pause.
     Stopped(Stop),
+    /// No bearer token could be had from the client's credentials; nothing was sent.
+    Auth(AuthError),
 }
 
 #[derive(Debug)]
@@ -332,13 +365,13 @@ fn loggable(e: reqwest::Error) -> (String, reqwest::Error) {
 // The client
 // ---------------------------------------------------------------------------------------------
 
-/// An HTTP client for one API and one bearer token.
+/// An HTTP client for one API and one source of bearer tokens.
 #[derive(Clone)]
 pub struct Http<C> {
     client: reqwest::Client,
     /// Names the API in logs ("GCP", "Azure", "Cloudflare").
     api: &'static str,
-    token: Arc<str>,
+    auth: Credentials,
     classify: C,
     retry: RetryPolicy,
     attempt_timeout: Duration,
@@ -350,7 +383,7 @@ impl<C> fmt::Debug for Http<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Http")
             .field("api", &self.api)
-            .field("token", &"<redacted>")
+            .field("auth", &self.auth)
             .field("retry", &self.retry)
             .field("attempt_timeout", &self.attempt_timeout)
             .finish()
@@ -362,7 +395,7 @@ impl<C: Classify> Http<C> {
     /// one anywhere (for an API that never redirects).
     pub fn new(
         api: &'static str,
-        token: &str,
+        auth: Credentials,
         classify: C,
         follow_redirects: bool,
     ) -> Result<Http<C>, reqwest::Error> {
@@ -375,7 +408,7 @@ impl<C: Classify> Http<C> {
         Ok(Http {
             client: builder.build()?,
             api,
-            token: token.into(),
+            auth,
             classify,
             retry: RetryPolicy::default(),
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
@@ -417,8 +450,21 @@ impl<C: Classify> Http<C> {
         let mut attempt = 1;
         loop {
             let started = Instant::now();
-            let answer = match budget.run(self.exchange(&req, timeout)).await {
-                Ok(answer) => answer,
+            // The token is asked for per attempt: a retry after a long pause gets a fresh one.
+            let attempt_once = async {
+                let bearer = self.auth.bearer().await?;
+                Ok(self.exchange(&req, timeout, bearer.as_deref()).await)
+            };
+            let answer = match budget.run(attempt_once).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(auth)) => {
+                    tracing::debug!(%method, %path, "{api} request not sent: no token");
+                    return Outcome {
+                        result: Err(Failure::Auth(auth)),
+                        attempts: attempt,
+                        ambiguous,
+                    };
+                }
                 Err(stop) => {
                     return Outcome {
                         result: Err(Failure::Stopped(stop)),
@@ -472,6 +518,7 @@ impl<C: Classify> Http<C> {
                 Failure::Transport(e) if e.is_timeout() => "timed out".to_string(),
                 Failure::Transport(_) => "no answer".to_string(),
                 Failure::Stopped(stop) => stop.to_string(),
+                Failure::Auth(_) => "no token".to_string(),
             };
             tracing::debug!(%method, %path, attempt, "retrying {api} request in {delay:?}: {why}");
             if let Err(stop) = budget.sleep(delay).await {
@@ -485,19 +532,28 @@ impl<C: Classify> Http<C> {
         }
     }
 
-    /// One attempt: send, then read the whole answer, within `timeout`.
+    /// One attempt: send, then read the whole answer, within `timeout`. `bearer` None sends no
+    /// Authorization header (a token endpoint's own client).
     async fn exchange(
         &self,
         req: &Request<'_>,
         timeout: Duration,
+        bearer: Option<&str>,
     ) -> Result<Reply, reqwest::Error> {
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
-            .bearer_auth(&*self.token)
             .timeout(timeout);
+        if let Some(token) = bearer {
+            // bearer_auth marks the header sensitive, so reqwest's Debug never shows it.
+            builder = builder.bearer_auth(token);
+        }
+        for (name, value) in &req.headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
         builder = match req.body {
-            Some(body) => builder.json(body),
+            Some(Body::Json(body)) => builder.json(body),
+            Some(Body::Form(fields)) => builder.form(fields),
             // Google's front ends answer 411 to a body-less POST without Content-Length; saying
             // "no body" explicitly is right for any method that may carry one.
             None if req.method != Method::GET && req.method != Method::HEAD => {
@@ -522,7 +578,7 @@ mod tests {
     //! Against a tiny scripted HTTP/1.1 server on 127.0.0.1: one request per connection, each
     //! answered by the next step of a script (the last step repeats).
 
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
@@ -653,7 +709,7 @@ mod tests {
     };
 
     fn http() -> Http<Transient> {
-        Http::new("Test", "tok-1", Transient, true)
+        Http::new("Test", Credentials::fixed("tok-1", "test"), Transient, true)
             .unwrap()
             .with_retry(FAST)
     }
@@ -664,6 +720,62 @@ mod tests {
             Err(Failure::Status(r)) => Some(r.status),
             Err(_) => None,
         }
+    }
+
+    /// Hands out `tok-1`, `tok-2`, ... each already due for replacement, or fails when `fail`.
+    struct Numbered {
+        n: std::sync::atomic::AtomicU32,
+        fail: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::clients::auth::TokenSource for Numbered {
+        fn origin(&self) -> &str {
+            "numbered test source"
+        }
+        async fn fetch(&self) -> Result<crate::clients::auth::AccessToken, AuthError> {
+            if self.fail {
+                return Err(AuthError::new(self.origin(), "refused"));
+            }
+            let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            Ok(crate::clients::auth::AccessToken {
+                secret: crate::clients::auth::Secret::new(format!("tok-{n}")),
+                // Expires at once: every attempt must ask again.
+                expires_at: Some(SystemTime::now()),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn every_attempt_asks_the_credentials_and_no_token_sends_nothing() {
+        let server = Server::start(vec![Step::Answer(503, ""), Step::Answer(200, "")]).await;
+        let source = Numbered {
+            n: Default::default(),
+            fail: false,
+        };
+        let h = Http::new("Test", Credentials::refreshing(source), Transient, true)
+            .unwrap()
+            .with_retry(FAST);
+        let out = h
+            .send(Request::new(Method::GET, &server.url), &h.budget())
+            .await;
+        assert_eq!((status(&out), out.attempts), (Some(200), 2));
+        assert!(server.head(0).contains("authorization: bearer tok-1"));
+        assert!(server.head(1).contains("authorization: bearer tok-2"));
+
+        let failing = Numbered {
+            n: Default::default(),
+            fail: true,
+        };
+        let h = Http::new("Test", Credentials::refreshing(failing), Transient, true).unwrap();
+        let out = h
+            .send(Request::new(Method::GET, &server.url), &h.budget())
+            .await;
+        match out.result {
+            Err(Failure::Auth(e)) => assert_eq!(e.to_string(), "numbered test source: refused"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(server.count(), 2, "a request went out without a token");
     }
 
     #[tokio::test]

@@ -1,7 +1,9 @@
 //! Thin, typed clients for each cloud API the resources use. Clients only talk (requests,
 //! responses, retries, endpoint overrides, tracing); resources decide what to do. The REST
-//! clients (GCP, Azure, Cloudflare) send every request through [`http`], one retrying layer.
+//! clients (GCP, Azure, Cloudflare) send every request through [`http`], one retrying layer; GCP
+//! and Azure take their bearer tokens from [`auth`], which finds credentials and refreshes them.
 
+pub mod auth;
 pub mod aws_sdk;
 pub mod azure;
 pub mod cloudflare;

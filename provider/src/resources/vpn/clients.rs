@@ -1,5 +1,7 @@
 //! Cloud clients for one VPN operation, built from the provider settings and the site's own
 //! project, subscription or region, bounded by the operation's timeout and Terraform's cancel.
+//! GCP and Azure clients share the provider configuration's credentials, so one token (refreshed
+//! before it expires) serves every resource.
 
 use std::time::Duration;
 
@@ -27,11 +29,9 @@ pub fn compute(
     project: &str,
     timeout: Duration,
 ) -> Result<Compute, Diagnostics> {
-    let s = ctx.data()?.gcp();
-    let token = s
-        .access_token
-        .require("gcp.access_token", &["GOOGLE_OAUTH_ACCESS_TOKEN"])?;
-    let c = Compute::new(s.endpoint.get(), token, project)
+    let config = ctx.data()?;
+    let s = config.gcp();
+    let c = Compute::with_credentials(s.endpoint.get(), config.gcp_credentials()?, project)
         .map_err(|e| Diagnostic::error("Cannot build the GCP client", e.to_string()))?;
     Ok(c.with_cancel(ctx.cancel.clone()).with_deadline(timeout))
 }
@@ -41,11 +41,9 @@ pub fn network(
     subscription: &str,
     timeout: Duration,
 ) -> Result<Network, Diagnostics> {
-    let s = ctx.data()?.azure();
-    let token = s
-        .access_token
-        .require("azure.access_token", &["ARM_ACCESS_TOKEN"])?;
-    let c = Network::new(s.endpoint.get(), token, subscription)
+    let config = ctx.data()?;
+    let s = config.azure();
+    let c = Network::with_credentials(s.endpoint.get(), config.azure_credentials()?, subscription)
         .map_err(|e| Diagnostic::error("Cannot build the Azure client", e.to_string()))?;
     // Operation polls wait as long as Azure asks (Retry-After, retry-after-ms).
     Ok(c.with_cancel(ctx.cancel.clone()).with_deadline(timeout))

@@ -1,8 +1,8 @@
 //! GKE: the endpoint and CA from `clusters.get`; the token is the provider's Google access token,
 //! which GKE's API server accepts as it is (what `google_client_config.access_token` gives the
-//! kubernetes provider). Its lifetime is not known for a token given as `gcp.access_token`, so
-//! `expires_at` is null and nothing is renewed; the credential sources of the adoption work will
-//! know it.
+//! kubernetes provider). `expires_at` is the token's expiry when its source says it (a service
+//! account key, ADC, the metadata server...), null for a token given as `gcp.access_token`;
+//! nothing is renewed (a renewal cannot change the token Terraform already handed out).
 
 use std::time::SystemTime;
 
@@ -59,11 +59,15 @@ impl ClusterCloud for Gke {
         ctx: &Ctx<ProviderConfig>,
         target: &Target,
     ) -> Result<Credentials, Diagnostics> {
-        let settings = ctx.data()?.gcp();
-        let token = settings
-            .access_token
-            .require("gcp.access_token", &["GOOGLE_OAUTH_ACCESS_TOKEN"])?;
-        let client = Container::new(settings.container_endpoint.get(), token)
+        let config = ctx.data()?;
+        let settings = config.gcp();
+        let credentials = config.gcp_credentials()?;
+        let token = credentials
+            .token()
+            .await
+            .map_err(|e| Diagnostic::error("Cannot get Google credentials", format!("{e}.")))?
+            .ok_or_else(|| Diagnostic::error("Cannot get Google credentials", "No token."))?;
+        let client = Container::with_credentials(settings.container_endpoint.get(), credentials)
             .map_err(|e| Diagnostic::error("Cannot build the GKE client", e.to_string()))?
             .with_cancel(ctx.cancel.clone());
         let (project, location, name) = (
@@ -107,8 +111,8 @@ impl ClusterCloud for Gke {
         Ok(Credentials {
             host: format!("https://{address}"),
             ca_pem: pem(&cluster.ca_base64, &format!("GKE cluster {name}"))?,
-            token: token.to_string(),
-            expires: None,
+            token: token.secret.expose().to_string(),
+            expires: token.expires_at,
         })
     }
 
