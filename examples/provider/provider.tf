@@ -9,13 +9,20 @@ provider "multicloud" {
 
   gcp {
     project = "example-platform" # GOOGLE_PROJECT
-    # access_token: GOOGLE_OAUTH_ACCESS_TOKEN, e.g. `export GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)`
+    # Credentials as hashicorp/google finds them: GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS
+    # (service account key, workload identity federation), `gcloud auth application-default login`,
+    # or the metadata server on GCE/GKE; optionally impersonating a service account:
+    impersonate_service_account = "terraform@example-platform.iam.gserviceaccount.com" # GOOGLE_IMPERSONATE_SERVICE_ACCOUNT
   }
 
   azure {
     subscription_id = "00000000-0000-0000-0000-000000000000" # ARM_SUBSCRIPTION_ID
     tenant_id       = "11111111-1111-1111-1111-111111111111" # ARM_TENANT_ID
-    # access_token: ARM_ACCESS_TOKEN, e.g. `export ARM_ACCESS_TOKEN=$(az account get-access-token --query accessToken -o tsv)`
+    # Credentials as azurerm finds them: ARM_CLIENT_ID with ARM_CLIENT_SECRET or
+    # ARM_CLIENT_CERTIFICATE_PATH, OIDC from CI (here: GitHub Actions' id-token), managed identity
+    # (ARM_USE_MSI), or `az login`.
+    client_id = "22222222-2222-2222-2222-222222222222" # ARM_CLIENT_ID
+    use_oidc  = true                                   # ARM_USE_OIDC
   }
 
   cloudflare {

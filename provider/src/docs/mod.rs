@@ -168,6 +168,7 @@ fn index(root: &Path, schema: &Schema) -> String {
         &["examples/provider/provider.tf"],
         scenario(root, "quickstart"),
     );
+    text.push_str(notes::AUTHENTICATION);
     render::schema(&mut text, schema);
     text
 }

@@ -306,3 +306,82 @@ pub fn subcategory(name: &str) -> &'static str {
         _ => "",
     }
 }
+
+/// The provider page's section on credentials: each source per cloud, in the order it is tried.
+pub const AUTHENTICATION: &str = "## Authentication
+
+AWS credentials are found by the AWS SDK's own chain (`profile`, `access_key`/`secret_key`, the \
+environment, shared files, SSO, web identity, container and instance roles). For Google Cloud and \
+Azure the provider looks for credentials in the order and with the names of hashicorp/google and \
+azurerm; the first source that is configured is used, and an error names the setting or environment \
+variable at fault. Tokens are fetched when a resource first needs them, shared by every resource of \
+the provider configuration, and replaced 5 minutes before they expire (half-way through their life if \
+that is sooner), so an Azure gateway build of 30–45 minutes never sends an expired token. No key, \
+secret, assertion or token is written to any log, at any level.
+
+### Google Cloud
+
+1. `access_token` / `GOOGLE_OAUTH_ACCESS_TOKEN`: an OAuth 2.0 access token, used as it is and never \
+   refreshed (so it ends when it expires, typically after an hour).
+2. `credentials` / `GOOGLE_CREDENTIALS` (also `GOOGLE_CLOUD_KEYFILE_JSON`, `GCLOUD_KEYFILE_JSON`): a \
+   credentials file's JSON, or its path:
+   - a service account key (`\"type\": \"service_account\"`): a JWT signed with its key is exchanged for \
+     a token at the file's `token_uri`;
+   - `authorized_user`: the refresh token is exchanged at Google's token endpoint (or the file's \
+     `token_uri`);
+   - `external_account` (workload identity federation, as google-github-actions/auth and \
+     `gcloud iam workload-identity-pools create-cred-config` write it): the subject token is read from \
+     `credential_source.file` or fetched from `credential_source.url` (with its `headers`, `text` or \
+     `json` format; GitHub Actions' OIDC token service this way), exchanged at `token_url` (STS), then \
+     turned into a service account's token at `service_account_impersonation_url` when given. \
+     AWS (`environment_id`) and executable sources are refused with that reason;
+   - `impersonated_service_account` (gcloud's ADC after `--impersonate-service-account`).
+3. `GOOGLE_APPLICATION_CREDENTIALS`: the path of such a file.
+4. gcloud's application default credentials: `$CLOUDSDK_CONFIG/application_default_credentials.json`, \
+   else `~/.config/gcloud/application_default_credentials.json` (`gcloud auth application-default login`).
+5. The metadata server on GCE, GKE, Cloud Run and Cloud Build (`GCE_METADATA_HOST` overrides its \
+   address, as in Google's libraries).
+
+With `impersonate_service_account` / `GOOGLE_IMPERSONATE_SERVICE_ACCOUNT`, the credentials found are \
+used only to get that service account's tokens from IAM Credentials (`generateAccessToken`; \
+`iam_credentials_endpoint` / `GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT` overrides the API's address). \
+The scopes asked for are `cloud-platform` and `userinfo.email`, as hashicorp/google's defaults. \
+`ephemeral \"multicloud_cluster_auth\"` for GKE returns this token, with its `expires_at`.
+
+### Azure
+
+1. `access_token` / `ARM_ACCESS_TOKEN`: a Resource Manager token, used as it is and never refreshed.
+2. Client certificate: `client_id` / `ARM_CLIENT_ID`, `tenant_id` / `ARM_TENANT_ID` and \
+   `client_certificate_path` / `ARM_CLIENT_CERTIFICATE_PATH`, a PEM file with the certificate and its \
+   RSA key. A PKCS#12 (`.pfx`) file or an encrypted key is refused with the `openssl` command that \
+   converts it (`client_certificate_password` / `ARM_CLIENT_CERTIFICATE_PASSWORD` is therefore not used).
+3. Client secret: `client_id`, `tenant_id` and `client_secret` / `ARM_CLIENT_SECRET`.
+4. OIDC (workload identity federation), with `use_oidc = true` / `ARM_USE_OIDC=true`, `client_id` and \
+   `tenant_id`: the federated token is `oidc_token` / `ARM_OIDC_TOKEN`, else the contents of \
+   `oidc_token_file_path` / `ARM_OIDC_TOKEN_FILE_PATH` (read again at every refresh), else requested from \
+   `oidc_request_url` with `oidc_request_token` (`ARM_OIDC_REQUEST_URL` / `ACTIONS_ID_TOKEN_REQUEST_URL`, \
+   `ARM_OIDC_REQUEST_TOKEN` / `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: GitHub Actions with \
+   `permissions: id-token: write`, audience `api://AzureADTokenExchange`).
+5. Managed identity, with `use_msi = true` / `ARM_USE_MSI=true`: `msi_endpoint` / `ARM_MSI_ENDPOINT`, \
+   else App Service's `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`, else the VM's instance metadata service; \
+   `client_id` selects a user-assigned identity.
+6. The Azure CLI's login (`az account get-access-token`, for `tenant_id` when set), when `az` is on \
+   `PATH`, unless `use_cli = false` / `ARM_USE_CLI=false`.
+
+Sources 2–4 ask Microsoft Entra ID's v2.0 token endpoint of the tenant, at the authority of \
+`environment` / `ARM_ENVIRONMENT` (`public`, `usgovernment`, `china`; it also picks Resource Manager's \
+address) or at `authority_host` / `AZURE_AUTHORITY_HOST`.
+
+### Why not Google's and Microsoft's auth crates
+
+The flows are written in the provider, on the same HTTP layer (retries, cancellation, no secret in \
+logs) as its API clients, with RS256 from aws-lc-rs, which TLS already brings. The maintained crates \
+were weighed first: `google-cloud-auth` 1.19 builds on the same reqwest and rustls, but for a service \
+account key it signs a self-signed JWT and sends it to the API as the token, never calling the key \
+file's `token_uri`, so such keys could not be tested against a local token endpoint (nor used where \
+only `token_uri` tokens are accepted); it also brings `google-cloud-gax` and a second time library. \
+`azure_identity` 1.1 is a beta on `azure_core`'s own HTTP pipeline; its VM managed identity endpoint is \
+a constant (169.254.169.254), and certificates need OpenSSL (the `client_certificate` feature), which \
+this provider does not link. Both work with Tokio; neither would have removed the token cache, which \
+both clouds need to be shared across every resource of a run.
+";
