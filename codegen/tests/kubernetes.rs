@@ -282,15 +282,23 @@ fn each_application_set_yields_one_application_per_matching_cluster() {
     let apps = &r[hub.as_str()]["applications"];
     for set in &r[hub.as_str()]["applicationsets"] {
         let name = set["metadata"]["name"].as_str().unwrap();
-        let selector = set["spec"]["generators"][0]["clusters"]["selector"]["matchLabels"]
-            .as_object()
-            .unwrap();
+        let selector = &set["spec"]["generators"][0]["clusters"]["selector"];
+        let equal = selector["matchLabels"].as_object().unwrap();
+        let exists: Vec<&str> = selector["matchExpressions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                assert_eq!(e["operator"], "Exists", "{name}: {e}");
+                e["key"].as_str().unwrap()
+            })
+            .collect();
         let matching: BTreeSet<&str> = secrets
             .iter()
             .filter(|s| {
-                selector
-                    .iter()
-                    .all(|(k, v)| &s["metadata"]["labels"][k] == v)
+                let labels = &s["metadata"]["labels"];
+                equal.iter().all(|(k, v)| &labels[k] == v)
+                    && exists.iter().all(|k| labels.get(*k).is_some())
             })
             .map(|s| s["stringData"]["name"].as_str().unwrap())
             .collect();
@@ -463,4 +471,68 @@ fn render_refuses_a_hub_that_is_not_a_cluster_and_writes_nothing() {
     );
     assert!(text.contains("nothing was rendered"), "{text}");
     assert!(!out_dir.exists(), "render wrote {}", out_dir.display());
+}
+
+#[test]
+fn the_canary_weights_sum_to_100_and_the_live_colour_takes_all_front_end_traffic() {
+    let Some(k8s) = shared_k8s() else { return };
+    let (p, r) = render_text(&repo_platform_text(), &k8s);
+    let app = p.sample_app.as_ref().expect("[sample_app]");
+    let mut app_clusters = 0;
+    for c in &p.clusters {
+        let Some(objs) = r[&c.name].get("sample-app") else {
+            assert!(
+                c.name != app.frontend && c.name != app.backend,
+                "{} has no sample app",
+                c.name
+            );
+            continue;
+        };
+        app_clusters += 1;
+        let deployments: BTreeSet<&str> = objs
+            .iter()
+            .filter(|o| o["kind"] == "Deployment")
+            .map(|o| o["metadata"]["name"].as_str().unwrap())
+            .collect();
+        let mut want = BTreeSet::new();
+        if c.name == app.frontend {
+            want.extend(["frontend-blue", "frontend-green"]);
+        }
+        if c.name == app.backend {
+            want.extend(["backend-stable", "backend-canary"]);
+        }
+        assert_eq!(deployments, want, "{}", c.name);
+        // The routing is on every app cluster: the caller's sidecar applies it.
+        let backend = find(&r, &c.name, "VirtualService", "backend");
+        let weights: BTreeMap<&str, i64> = backend["spec"]["http"][0]["route"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["destination"]["subset"].as_str().unwrap(),
+                    d["weight"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            weights.values().sum::<i64>(),
+            100,
+            "{}: {weights:?}",
+            c.name
+        );
+        assert_eq!(weights["canary"], i64::from(app.canary_percent));
+        let frontend = find(&r, &c.name, "VirtualService", "frontend");
+        let route = &frontend["spec"]["http"][0]["route"];
+        assert_eq!(route.as_array().unwrap().len(), 1);
+        assert_eq!(route[0]["destination"]["subset"], app.active.as_str());
+        assert_eq!(route[0]["weight"], 100);
+        for host in ["frontend", "backend"] {
+            let dr = find(&r, &c.name, "DestinationRule", host);
+            let policy = &dr["spec"]["trafficPolicy"];
+            assert_eq!(policy["loadBalancer"]["localityLbSetting"]["enabled"], true);
+            assert!(policy["outlierDetection"]["consecutive5xxErrors"].as_i64() > Some(0));
+        }
+    }
+    assert_eq!(app_clusters, 2);
 }

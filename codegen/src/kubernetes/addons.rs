@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::facts::{ARGOCD_NAMESPACE, key};
-use crate::platform::{Backup, Cloud, Platform};
+use crate::platform::{Backup, Cloud, Platform, SampleApp};
 
 /// An upstream Helm chart at a pinned version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,12 +64,16 @@ pub struct Addon {
     pub source: Source,
     /// Cluster Secret labels that must all match.
     pub selector: Vec<(&'static str, String)>,
+    /// Cluster Secret labels that must be present, whatever their value.
+    pub selector_exists: Vec<&'static str>,
     /// Helm values templated per cluster (`{{metadata.annotations.KEY}}`).
     pub values: Value,
     /// Whether `kubernetes/multi-cloud/<cloud>/<name>.yaml` holds per-cloud values. Argo CD does
     /// not template value files, so they hold nothing per cluster; what differs per cluster and
     /// per cloud goes into one ApplicationSet per cloud instead.
     pub per_cloud_values: bool,
+    /// Whether Argo CD creates the namespace (else the federation chart owns it).
+    pub create_namespace: bool,
     /// Labels Argo CD puts on the namespace it creates.
     pub namespace_labels: BTreeMap<&'static str, String>,
     /// Argo CD sync wave: CRDs and control planes before what uses them.
@@ -94,7 +98,41 @@ pub fn all(p: &Platform) -> Vec<Addon> {
     if let Some(b) = &p.backup {
         out.extend(p.clouds().into_iter().map(|c| velero(p, b, c)));
     }
+    if let Some(a) = &p.sample_app {
+        out.push(sample_app(p, a));
+    }
     out
+}
+
+pub const SAMPLE_APP_CHART: &str = "kubernetes/sample-app";
+
+/// The sample application (this repository's chart) on the clusters labelled with a role: the
+/// role, the canary share and the live colour come from the cluster Secret and platform.toml.
+fn sample_app(p: &Platform, a: &SampleApp) -> Addon {
+    let host = p
+        .global_lb
+        .as_ref()
+        .map(|lb| lb.hostname.clone())
+        .unwrap_or_else(|| "*".into());
+    Addon {
+        name: "sample-app".into(),
+        namespace: "sample-app",
+        release: "sample-app",
+        source: Source::Local(SAMPLE_APP_CHART),
+        selector: vec![(key::MESH, "enabled".to_string())],
+        selector_exists: vec![key::SAMPLE_APP],
+        values: json!({
+            "role": label(key::SAMPLE_APP),
+            "canaryPercent": a.canary_percent,
+            "active": a.active,
+            "host": host,
+        }),
+        per_cloud_values: false,
+        // kubernetes/federation makes the namespace (with its quota and sidecar injection).
+        create_namespace: false,
+        namespace_labels: BTreeMap::new(),
+        wave: 3,
+    }
 }
 
 fn istio() -> Vec<Addon> {
@@ -108,7 +146,9 @@ fn istio() -> Vec<Addon> {
             source: Source::Chart(ISTIO_BASE),
             selector: mesh.clone(),
             values: json!({"defaultRevision": "default"}),
+            selector_exists: vec![],
             per_cloud_values: false,
+            create_namespace: true,
             namespace_labels: network_label.clone(),
             wave: -2,
         },
@@ -133,7 +173,9 @@ fn istio() -> Vec<Addon> {
                 },
                 "pilot": {"autoscaleMin": 2, "replicaCount": 2},
             }),
+            selector_exists: vec![],
             per_cloud_values: false,
+            create_namespace: true,
             namespace_labels: network_label.clone(),
             wave: -1,
         },
@@ -149,7 +191,9 @@ fn istio() -> Vec<Addon> {
                 "networkGateway": ann(key::NETWORK),
                 "labels": {"istio": "eastwestgateway", "topology.istio.io/network": ann(key::NETWORK)},
             }),
+            selector_exists: vec![],
             per_cloud_values: true,
+            create_namespace: true,
             namespace_labels: network_label,
             wave: 0,
         },
@@ -160,7 +204,9 @@ fn istio() -> Vec<Addon> {
             source: Source::Chart(ISTIO_GATEWAY),
             selector: mesh,
             values: json!({"labels": {"istio": "ingressgateway"}}),
+            selector_exists: vec![],
             per_cloud_values: true,
+            create_namespace: true,
             namespace_labels: BTreeMap::new(),
             wave: 0,
         },
@@ -182,7 +228,9 @@ fn federation(p: &Platform) -> Addon {
             "network": ann(key::NETWORK),
             "mesh": {"enabled": p.mesh.enabled},
         }),
+        selector_exists: vec![],
         per_cloud_values: false,
+        create_namespace: true,
         namespace_labels: BTreeMap::new(),
         wave: 1,
     }
@@ -293,7 +341,9 @@ fn velero(p: &Platform, b: &Backup, cloud: Cloud) -> Addon {
             (key::CLOUD, cloud.as_str().to_string()),
         ],
         values,
+        selector_exists: vec![],
         per_cloud_values: false,
+        create_namespace: true,
         namespace_labels: BTreeMap::new(),
         wave: 2,
     }
@@ -494,9 +544,13 @@ impl Addon {
                 json!({"repoURL": g.repo_url, "targetRevision": g.revision, "ref": "values"}),
             );
         }
+        let mut options = vec!["ServerSideApply=true"];
+        if self.create_namespace {
+            options.insert(0, "CreateNamespace=true");
+        }
         let mut sync = json!({
             "automated": {"prune": true, "selfHeal": true},
-            "syncOptions": ["CreateNamespace=true", "ServerSideApply=true"],
+            "syncOptions": options,
             "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
         });
         if !self.namespace_labels.is_empty() {
@@ -512,7 +566,7 @@ impl Addon {
             "kind": "ApplicationSet",
             "metadata": {"name": self.name, "namespace": ARGOCD_NAMESPACE},
             "spec": {
-                "generators": [{"clusters": {"selector": {"matchLabels": match_labels}}}],
+                "generators": [{"clusters": {"selector": self.selector_json(&match_labels)}}],
                 "template": {
                     "metadata": {
                         "name": format!("{{{{name}}}}-{}", self.name),
@@ -528,6 +582,26 @@ impl Addon {
                 },
             },
         })
+    }
+}
+
+impl Addon {
+    fn selector_json(&self, match_labels: &BTreeMap<&str, &str>) -> Value {
+        let mut sel = json!({"matchLabels": match_labels});
+        if !self.selector_exists.is_empty() {
+            sel["matchExpressions"] = self
+                .selector_exists
+                .iter()
+                .map(|k| json!({"key": k, "operator": "Exists"}))
+                .collect();
+        }
+        sel
+    }
+
+    /// Whether this add-on's ApplicationSet selects a cluster with `labels`.
+    pub fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.selector.iter().all(|(k, v)| labels.get(*k) == Some(v))
+            && self.selector_exists.iter().all(|k| labels.contains_key(*k))
     }
 }
 

@@ -9,7 +9,7 @@ pub const PATH: &str = "kubernetes/README.md";
 
 /// Whether `a`'s ApplicationSet selects the cluster of `f`.
 fn runs_on(a: &Addon, f: &Facts) -> bool {
-    a.selector.iter().all(|(k, v)| f.labels.get(*k) == Some(v))
+    a.selects(&f.labels)
 }
 
 fn source(a: &Addon) -> String {
