@@ -536,3 +536,54 @@ fn the_canary_weights_sum_to_100_and_the_live_colour_takes_all_front_end_traffic
     }
     assert_eq!(app_clusters, 2);
 }
+
+#[test]
+fn the_sample_database_has_one_primary_and_a_replica_cluster_in_another_cloud() {
+    let Some(k8s) = shared_k8s() else { return };
+    let (p, r) = render_text(&repo_platform_text(), &k8s);
+    let app = p.sample_app.as_ref().expect("[sample_app]");
+    let primary = format!("sample-db-{}", app.backend);
+    let members: BTreeSet<String> = app
+        .clusters()
+        .iter()
+        .map(|c| format!("sample-db-{c}"))
+        .collect();
+    let mut clouds = BTreeSet::new();
+    for c in app.clusters() {
+        let db = find(&r, c, "Cluster", &format!("sample-db-{c}"));
+        let spec = &db["spec"];
+        assert_eq!(spec["replica"]["primary"], primary.as_str(), "{c}");
+        assert_eq!(spec["replica"]["self"], format!("sample-db-{c}"));
+        let externals: BTreeSet<String> = spec["externalClusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(externals, members, "{c}");
+        if c == app.backend {
+            assert!(spec["bootstrap"]["initdb"].is_object(), "{c}: {spec}");
+        } else {
+            assert_eq!(
+                spec["bootstrap"]["pg_basebackup"]["source"],
+                primary.as_str()
+            );
+        }
+        // Its certificates (Terraform's) and the operator are on the same cluster.
+        for secret in [
+            spec["certificates"]["clientCASecret"].as_str().unwrap(),
+            spec["certificates"]["replicationTLSSecret"]
+                .as_str()
+                .unwrap(),
+        ] {
+            find(&r, c, "Secret", secret);
+        }
+        find(&r, c, "Deployment", "cnpg-cloudnative-pg");
+        clouds.insert(p.cluster(c).unwrap().cloud.as_str());
+    }
+    assert_eq!(
+        clouds.len(),
+        2,
+        "primary and replica should be in different clouds here"
+    );
+}

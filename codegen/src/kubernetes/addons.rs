@@ -39,6 +39,11 @@ pub const ISTIO_GATEWAY: Chart = Chart {
     name: "gateway",
     version: "1.30.3",
 };
+pub const CLOUDNATIVE_PG: Chart = Chart {
+    repo: "https://cloudnative-pg.github.io/charts",
+    name: "cloudnative-pg",
+    version: "0.29.0",
+};
 pub const VELERO: Chart = Chart {
     repo: "https://vmware-tanzu.github.io/helm-charts",
     name: "velero",
@@ -99,9 +104,32 @@ pub fn all(p: &Platform) -> Vec<Addon> {
         out.extend(p.clouds().into_iter().map(|c| velero(p, b, c)));
     }
     if let Some(a) = &p.sample_app {
+        out.push(cloudnative_pg());
         out.push(sample_app(p, a));
     }
     out
+}
+
+/// The CloudNativePG operator, where the sample application's database runs.
+fn cloudnative_pg() -> Addon {
+    Addon {
+        name: "cloudnative-pg".into(),
+        namespace: "cnpg-system",
+        release: "cnpg",
+        source: Source::Chart(CLOUDNATIVE_PG),
+        selector: vec![],
+        selector_exists: vec![key::SAMPLE_APP],
+        values: json!({"replicaCount": 1}),
+        per_cloud_values: false,
+        create_namespace: true,
+        namespace_labels: BTreeMap::new(),
+        wave: 2,
+    }
+}
+
+/// The database cluster's name on `cluster`.
+pub fn database_name(cluster: &str) -> String {
+    format!("sample-db-{cluster}")
 }
 
 pub const SAMPLE_APP_CHART: &str = "kubernetes/sample-app";
@@ -126,6 +154,17 @@ fn sample_app(p: &Platform, a: &SampleApp) -> Addon {
             "canaryPercent": a.canary_percent,
             "active": a.active,
             "host": host,
+            // A member per app cluster, the back end's the primary; each reaches the others'
+            // read-write Services by their mesh names.
+            "database": {
+                "enabled": true,
+                "self": database_name("{{name}}"),
+                "primary": database_name(&a.backend),
+                "members": a.clusters().iter().map(|c| json!({
+                    "name": database_name(c),
+                    "host": format!("{}-rw.sample-app.svc.cluster.local", database_name(c)),
+                })).collect::<Vec<_>>(),
+            },
         }),
         per_cloud_values: false,
         // kubernetes/federation makes the namespace (with its quota and sidecar injection).

@@ -387,6 +387,9 @@ pub fn terraform_objects(p: &Platform, facts: &[Facts]) -> BTreeMap<String, Vec<
                 objs.push(addons::restore_location(p, b, &peer.name));
             }
         }
+        if p.sample_app.is_some() && me.labels.contains_key(key::SAMPLE_APP) {
+            objs.extend(database_certificates());
+        }
         if let Some(b) = &p.backup
             && b.cloud == Cloud::Gcp
             && me.labels.get(key::CLOUD).map(String::as_str) != Some("gcp")
@@ -395,6 +398,28 @@ pub fn terraform_objects(p: &Platform, facts: &[Facts]) -> BTreeMap<String, Vec<
         }
     }
     out
+}
+
+/// The sample database's replication certificates, the same on every app cluster (one CA, so any
+/// member streams from any other): Terraform generates them (apply-time values, stand-ins here).
+fn database_certificates() -> Vec<Value> {
+    let meta = |name: &str| json!({"name": name, "namespace": "sample-app", "labels": {"cnpg.io/reload": "true"}});
+    vec![
+        json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": meta("sample-db-ca"),
+            "type": "Opaque",
+            "stringData": {"ca.crt": "SET-AT-APPLY", "ca.key": "SET-AT-APPLY"},
+        }),
+        json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": meta("sample-db-replication"),
+            "type": "kubernetes.io/tls",
+            "stringData": {"tls.crt": "SET-AT-APPLY", "tls.key": "SET-AT-APPLY"},
+        }),
+    ]
 }
 
 /// Google's external-account file for Velero on a cluster outside GCP: exchange the projected

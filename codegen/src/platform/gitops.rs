@@ -158,6 +158,15 @@ impl Gitops {
 }
 
 impl SampleApp {
+    /// The clusters it runs on: the front end's, then the back end's if another.
+    pub fn clusters(&self) -> Vec<&str> {
+        let mut v = vec![self.frontend.as_str()];
+        if self.backend != self.frontend {
+            v.push(self.backend.as_str());
+        }
+        v
+    }
+
     pub(super) fn problems(&self, p: &Platform) -> Vec<String> {
         let mut e = Vec::new();
         for (key, name) in [("frontend", &self.frontend), ("backend", &self.backend)] {
