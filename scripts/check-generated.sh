@@ -78,28 +78,33 @@ else
   mkdir -p "$(dirname "$STAMP")"
   echo "$CHECKOV_VERSION" >"$STAMP"
 fi
-home="$(mktemp -d)"
-report="$(mktemp)"
+# checkov_scan WHAT FRAMEWORK DIR...: zero failed checks or exit 1, printing the findings.
 # --skip-download: no network (no Prisma Cloud guidelines); the checks themselves ship with checkov.
-set +e
-HOME="$home" "$VENV/bin/checkov" -d modules -d environments --framework terraform --quiet --compact --skip-download \
-  -o cli >"$report" 2>"$report.err"
-rc=$?
-set -e
-rm -rf "$home"
-grep -E "Passed checks|FAILED for resource|^Check:" "$report" || true
-summary="$(grep -E "Passed checks: [0-9]+, Failed checks: [0-9]+, Skipped checks: [0-9]+" "$report" || true)"
-rm -f "$report" "$report.err"
-if [[ -z "$summary" ]]; then
-  say "FAIL: checkov printed no summary (exit $rc)"
-  exit 1
-fi
-failed="$(sed -E 's/.*Failed checks: ([0-9]+).*/\1/' <<<"$summary")"
-if [[ "$rc" -ne 0 || "$failed" -ne 0 ]]; then
-  say "FAIL: checkov found $failed failed checks (exit $rc)"
-  exit 1
-fi
-say "checkov: $summary"
+checkov_scan() {
+  local what=$1 framework=$2 home report rc summary failed
+  shift 2
+  local dirs=()
+  for d in "$@"; do dirs+=(-d "$d"); done
+  home="$(mktemp -d)"
+  report="$(mktemp)"
+  set +e
+  HOME="$home" "$VENV/bin/checkov" "${dirs[@]}" --framework "$framework" --quiet --compact --skip-download \
+    -o cli >"$report" 2>"$report.err"
+  rc=$?
+  set -e
+  rm -rf "$home"
+  grep -E "Passed checks|FAILED for resource|^Check:" "$report" || true
+  summary="$(grep -E "Passed checks: [0-9]+, Failed checks: [0-9]+, Skipped checks: [0-9]+" "$report" || true)"
+  rm -f "$report" "$report.err"
+  [[ -n "$summary" ]] || { say "FAIL: checkov printed no summary for $what (exit $rc)"; exit 1; }
+  failed="$(sed -E 's/.*Failed checks: ([0-9]+).*/\1/' <<<"$summary")"
+  if [[ "$rc" -ne 0 || "$failed" -ne 0 ]]; then
+    say "FAIL: checkov found $failed failed checks in $what (exit $rc)"
+    exit 1
+  fi
+  say "checkov ($what): $summary"
+}
+checkov_scan "modules/ and environments/" terraform modules environments
 end
 
 begin "checkov $CHECKOV_VERSION on the project's own Kubernetes manifests"
@@ -113,23 +118,8 @@ if [[ -d "$K8S/charts" ]]; then
   for f in "$rendered"/*/{federation,sample-app,terraform,applicationsets,applications}.yaml; do
     [[ -f "$f" ]] && cp "$f" "$own/$(basename "$(dirname "$f")")-$(basename "$f")"
   done
-  home="$(mktemp -d)"
-  set +e
-  HOME="$home" "$VENV/bin/checkov" -d "$own" --framework kubernetes --quiet --compact --skip-download \
-    -o cli >"$report" 2>"$report.err"
-  rc=$?
-  set -e
-  rm -rf "$home" "$rendered" "$own"
-  grep -E "Passed checks|FAILED for resource|^Check:" "$report" || true
-  summary="$(grep -E "Passed checks: [0-9]+, Failed checks: [0-9]+, Skipped checks: [0-9]+" "$report" || true)"
-  rm -f "$report" "$report.err"
-  [[ -n "$summary" ]] || { say "FAIL: checkov printed no summary for the Kubernetes manifests (exit $rc)"; exit 1; }
-  failed="$(sed -E 's/.*Failed checks: ([0-9]+).*/\1/' <<<"$summary")"
-  if [[ "$rc" -ne 0 || "$failed" -ne 0 ]]; then
-    say "FAIL: checkov found $failed failed checks in the Kubernetes manifests (exit $rc)"
-    exit 1
-  fi
-  say "checkov (kubernetes): $summary"
+  checkov_scan "the Kubernetes manifests" kubernetes "$own"
+  rm -rf "$rendered" "$own"
 else
   echo "SKIPPED: $K8S not found"
   say "SKIPPED: the Kubernetes manifests were NOT rendered or scanned"

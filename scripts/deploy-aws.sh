@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys environments/aws (the aws clusters and their networks) to a real account, then
-# checks each of its clusters answers. Prints every command before running it and stops at the
-# first failure, naming the step.
+# checks that the environment converged and each of its clusters answers. Prints every command
+# before running it and stops at the first failure, naming the step.
 #
 #   scripts/deploy-aws.sh [--dry-run] [--yes]
 #
@@ -10,12 +10,6 @@
 # contexts named after the clusters (see docs/dr.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OPS_NAME=deploy-aws
 source "$ROOT/scripts/lib/ops.sh"
 source "$ROOT/scripts/lib/deploy.sh"
-ops_parse_flags "$@"
-ops_need terraform kubectl python3
-deploy_env aws
-read -r -a clusters <<<"$(clusters_of aws)"
-check_clusters "${clusters[@]}"
-ops_say "done: environments/aws applied and its clusters answer"
+deploy_cloud_main aws "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys environments/gcp (the gcp clusters and their networks) to a real account, then
-# checks each of its clusters answers. Prints every command before running it and stops at the
-# first failure, naming the step.
+# checks that the environment converged and each of its clusters answers. Prints every command
+# before running it and stops at the first failure, naming the step.
 #
 #   scripts/deploy-gcp.sh [--dry-run] [--yes]
 #
@@ -10,12 +10,6 @@
 # contexts named after the clusters (see docs/dr.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OPS_NAME=deploy-gcp
 source "$ROOT/scripts/lib/ops.sh"
 source "$ROOT/scripts/lib/deploy.sh"
-ops_parse_flags "$@"
-ops_need terraform kubectl python3
-deploy_env gcp
-read -r -a clusters <<<"$(clusters_of gcp)"
-check_clusters "${clusters[@]}"
-ops_say "done: environments/gcp applied and its clusters answer"
+deploy_cloud_main gcp "$@"

@@ -77,6 +77,17 @@ fn find<'a>(r: &'a Rendered, cluster: &str, kind: &str, name: &str) -> &'a Value
         .unwrap_or_else(|| panic!("{cluster}: no {kind} {name}"))
 }
 
+/// codegen/tests/k8s/validate.py over a render's output folder.
+fn validate(k8s: &Path, dir: &Path) -> std::process::Output {
+    Command::new(tool("k8s-venv/bin/python"))
+        .arg(common::root().join("codegen/tests/k8s/validate.py"))
+        .arg(render::KUBE_VERSION)
+        .arg(k8s.join("crds"))
+        .arg(dir)
+        .output()
+        .expect("run validate.py")
+}
+
 #[test]
 fn every_rendered_object_is_valid_against_kubernetes_1_33_and_the_real_crds() {
     let Some(k8s) = shared_k8s() else { return };
@@ -98,13 +109,7 @@ fn every_rendered_object_is_valid_against_kubernetes_1_33_and_the_real_crds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = render::write(&r, dir.path()).expect("write");
     assert!(files >= 3 * 7, "only {files} files rendered");
-    let out = Command::new(tool("k8s-venv/bin/python"))
-        .arg(common::root().join("codegen/tests/k8s/validate.py"))
-        .arg(render::KUBE_VERSION)
-        .arg(k8s.join("crds"))
-        .arg(dir.path())
-        .output()
-        .expect("run validate.py");
+    let out = validate(&k8s, dir.path());
     let text = common::text(&out);
     println!("{text}");
     assert!(out.status.success(), "invalid objects:\n{text}");
@@ -420,13 +425,7 @@ metadata: {name: x}
 "#,
     )
     .unwrap();
-    let out = Command::new(tool("k8s-venv/bin/python"))
-        .arg(common::root().join("codegen/tests/k8s/validate.py"))
-        .arg(render::KUBE_VERSION)
-        .arg(k8s.join("crds"))
-        .arg(dir.path())
-        .output()
-        .expect("run validate.py");
+    let out = validate(&k8s, dir.path());
     let text = common::text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     for expected in [

@@ -232,3 +232,24 @@ fn the_playbook_refuses_to_finish_while_a_lost_backend_still_looks_healthy() {
         text(&bad)
     );
 }
+
+#[test]
+fn one_cloud_deploy_applies_it_and_checks_its_clusters() {
+    let f = Fakes::new();
+    let out = f.run("scripts/deploy-gcp.sh", &["--yes"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = f.log();
+    let apply = position(
+        &log,
+        &format!(
+            "terraform -chdir={} apply -input=false tfplan",
+            env_dir("gcp")
+        ),
+    );
+    assert!(apply < position(&log, "plan -input=false -detailed-exitcode"));
+    assert!(apply < position(&log, "kubectl --context gke-euw1 get --raw /readyz"));
+    assert!(
+        !log.iter()
+            .any(|l| l.contains("environments/aws") || l.contains("eks-use1"))
+    );
+}

@@ -42,3 +42,17 @@ p = tomllib.load(open(sys.argv[1], "rb"))
 print(" ".join(c["name"] for c in p.get("clusters", []) if sys.argv[2] in ("all", c["cloud"])))
 PY
 }
+
+# deploy_cloud_main CLOUD ARGS...: the whole of deploy-<cloud>.sh.
+deploy_cloud_main() {
+  local cloud=$1
+  shift
+  OPS_NAME=deploy-$cloud
+  ops_parse_flags "$@"
+  ops_need terraform kubectl python3
+  deploy_env "$cloud"
+  local clusters
+  read -r -a clusters <<<"$(clusters_of "$cloud")"
+  check_clusters "${clusters[@]}"
+  ops_say "done: environments/$cloud applied and its clusters answer"
+}
