@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use common::{schemas_dir, text, tf};
+use multicloud_codegen::environments::gitops;
 use multicloud_codegen::examples::Example;
 
 #[test]
@@ -39,10 +40,12 @@ fn generated_tree_passes_terraform_fmt_check() {
 }
 
 /// The providers the modules use, as (type, version, schema file).
-const SCHEMAS: [(&str, &str); 3] = [
+const SCHEMAS: [(&str, &str); 5] = [
     ("aws", "6.19.0"),
     ("google", "7.9.0"),
     ("azurerm", "4.51.0"),
+    ("helm", "3.0.2"),
+    ("kubernetes", "2.38.0"),
 ];
 const MULTICLOUD_VERSION: &str = "0.1.0";
 
@@ -366,6 +369,16 @@ fn environments_validate_and_plan_against_real_schemas() {
         for (name, text) in multicloud_codegen::harness::environment_test_files(&platform, &env) {
             std::fs::write(d.join(name), text).expect("test file");
         }
+        // environments/gitops: the states it reads, made up, and the clusters' credentials left
+        // unknown (offline, multicloud_cluster_auth cannot reach EKS or GKE).
+        if env == gitops::DIR {
+            for (name, text) in gitops::test_files(&platform) {
+                std::fs::write(d.join(name), text).expect("test file");
+            }
+            let main = d.join("main.tf");
+            let text = std::fs::read_to_string(&main).expect("main.tf");
+            std::fs::write(&main, gitops::unknown_cluster_auth(&text)).expect("main.tf");
+        }
         dirs.push((d, env));
     }
     let results = run_all(dirs, &sc.cli);
@@ -390,6 +403,9 @@ fn environments_validate_and_plan_against_real_schemas() {
         ] {
             assert!(boot.log.contains(&want), "{want:?} missing:\n{}", boot.log);
         }
+    }
+    if let Some(g) = results.iter().find(|r| r.dir == gitops::DIR) {
+        check_gitops_plan(&platform, &g.log);
     }
     // The global layer: every connection of the topology, each with its own inside addresses, and
     // the AWS route tables (from the made-up remote state) propagating the VPN's routes.
@@ -419,6 +435,91 @@ fn environments_validate_and_plan_against_real_schemas() {
             );
         }
     }
+}
+
+/// What environments/gitops plans for the platform: per cluster its cluster Secret on the hub,
+/// `cacerts`, the Istio reader's token and Velero's role; per ordered pair of clusters a remote
+/// secret and a read-only backup location; Argo CD once, with the project and app-of-apps.
+fn check_gitops_plan(platform: &multicloud_codegen::platform::Platform, log: &str) {
+    let names: Vec<&str> = platform.clusters.iter().map(|c| c.name.as_str()).collect();
+    let created = |addr: &str| format!("# {addr} will be created");
+    let mut want = vec![
+        created("module.hub.helm_release.argo_cd"),
+        created("module.hub.kubernetes_manifest.project"),
+        created("module.hub.kubernetes_manifest.app_of_apps"),
+    ];
+    for c in &names {
+        want.push(created(&format!(
+            "module.hub.kubernetes_secret_v1.cluster[\"{c}\"]"
+        )));
+        want.push(created(&format!(
+            "module.{c}-access.kubernetes_secret_v1.cacerts[0]"
+        )));
+        want.push(created(&format!(
+            "module.{c}-access.kubernetes_secret_v1.istio_reader[0]"
+        )));
+        want.push(created(&format!("module.{c}-velero.aws_iam_role.this")));
+        for peer in names.iter().filter(|p| *p != c) {
+            want.push(created(&format!(
+                "module.{c}-peers.kubernetes_secret_v1.remote[\"{peer}\"]"
+            )));
+            want.push(created(&format!(
+                "module.{c}-peers.kubernetes_manifest.restore_location[\"{peer}\"]"
+            )));
+        }
+    }
+    for w in &want {
+        assert!(
+            log.contains(w.as_str()),
+            "{w:?} missing from the gitops plan:\n{log}"
+        );
+    }
+    let count = |needle: &str| log.matches(needle).count();
+    let n = names.len();
+    assert_eq!(
+        count("kubernetes_secret_v1.cluster["),
+        n,
+        "one cluster Secret per cluster"
+    );
+    assert_eq!(
+        count(".kubernetes_secret_v1.remote["),
+        n * (n - 1),
+        "a remote secret per ordered pair"
+    );
+    assert_eq!(
+        count(".kubernetes_secret_v1.cacerts[0] will be created"),
+        n,
+        "a cacerts per cluster"
+    );
+    assert_eq!(
+        count(".aws_iam_role.this will be created"),
+        n,
+        "a Velero role per cluster"
+    );
+    // The hub's Secret says it is the hub and reaches itself in-cluster; a spoke's names its role.
+    let flat = log.split_whitespace().collect::<Vec<_>>().join(" ");
+    for w in [
+        "\"multicloud.io/role\" = \"hub\"",
+        "\"multicloud.io/role\" = \"spoke\"",
+        "\"istio/multiCluster\" = \"true\"",
+        "\"networking.istio.io/cluster\" = \"gke-euw1\"",
+        "name = \"istio-remote-secret-aks-weu\"",
+        "accessMode = \"ReadOnly\"",
+        "system:serviceaccount:velero:velero-server",
+        // The role's name is the one the kubernetes side expects (velero_identity_name).
+        "name = \"acme-gke-euw1-velero\"",
+        "backups under clusters/eks-use1/ in acme-platform-backups",
+    ] {
+        assert!(
+            flat.contains(w),
+            "{w:?} missing from the gitops plan:\n{log}"
+        );
+    }
+    // Only EKS has an IRSA provider already: GKE and AKS get one made for their issuer.
+    assert_eq!(
+        count(".aws_iam_openid_connect_provider.this[0] will be created"),
+        n - 1
+    );
 }
 
 /// The double really validates: an attribute the real schema lacks is an error.

@@ -43,3 +43,14 @@ module "eks-use1" {
   peer_cidrs           = [local.ranges["gke-euw1"].network_cidr, local.ranges["gke-euw1"].pod_cidr, local.ranges["aks-weu"].network_cidr]
   tags                 = local.tags
 }
+
+# Velero's bucket for every cluster (clusters/<cluster>/): backups expire after 720h in Velero, their objects 7 days later here.
+module "backups" {
+  source = "../../modules/aws-backup-bucket"
+  providers = {
+    aws = aws.us_east_1
+  }
+  bucket          = "acme-platform-backups"
+  expiration_days = 37
+  tags            = local.tags
+}

@@ -24,6 +24,17 @@ output "mesh_cacerts" {
   sensitive   = true
 }
 
+output "mesh_cacerts_files" {
+  description = "By cluster: the files of its `cacerts` Secret (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem), which environments/gitops writes."
+  value = { for name, issued in multicloud_mesh_trust.mesh.issued : name => {
+    "ca-cert.pem"    = issued.ca_cert_pem
+    "ca-key.pem"     = multicloud_mesh_trust.mesh.issued_secrets[name].ca_key_pem
+    "root-cert.pem"  = issued.root_cert_pem
+    "cert-chain.pem" = issued.cert_chain_pem
+  } }
+  sensitive = true
+}
+
 output "hostname" {
   description = "The global hostname."
   value       = multicloud_global_lb.ingress.hostname

@@ -53,3 +53,9 @@ output "host" {
   value       = azurerm_kubernetes_cluster.this.kube_config[0].host
   sensitive   = true
 }
+
+output "cluster_ca_certificate" {
+  description = "Base64 CA certificate of the Kubernetes API."
+  value       = azurerm_kubernetes_cluster.this.kube_config[0].cluster_ca_certificate
+  sensitive   = true
+}

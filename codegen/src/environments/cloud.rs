@@ -124,7 +124,16 @@ fn azure_call(p: &Platform, c: &Cluster) -> Item {
 
 fn providers(p: &Platform, cloud: Cloud) -> Vec<hcl::Block> {
     match cloud {
-        Cloud::Aws => aws_providers(p, p.clusters_on(cloud).map(|c| c.region.as_str())),
+        // The backup bucket's region has a provider too, when no cluster is there.
+        Cloud::Aws => aws_providers(
+            p,
+            p.clusters_on(cloud).map(|c| c.region.as_str()).chain(
+                p.backup
+                    .as_ref()
+                    .filter(|b| b.cloud == Cloud::Aws)
+                    .map(|b| b.region(p)),
+            ),
+        ),
         Cloud::Gcp => {
             let region = p
                 .clusters_on(cloud)
@@ -189,6 +198,9 @@ fn outputs(p: &Platform, cloud: Cloud) -> Vec<Output> {
             ),
             r(&format!("local.ranges[\"{}\"]", c.name)),
         ));
+        if p.gitops.is_some() {
+            out.extend(super::gitops::cluster_outputs(c));
+        }
         if p.is_vpn_site(&c.name) {
             for o in SiteOutput::read_for(cloud) {
                 if *o != SiteOutput::NetworkId {
@@ -196,6 +208,9 @@ fn outputs(p: &Platform, cloud: Cloud) -> Vec<Output> {
                 }
             }
         }
+    }
+    if let Some(b) = p.backup.as_ref().filter(|b| b.cloud == cloud) {
+        out.extend(super::gitops::bucket_outputs(b));
     }
     out
 }
@@ -222,6 +237,9 @@ pub fn environment(p: &Platform, cloud: Cloud) -> Module {
             Cloud::Gcp => gcp_call(p, c),
             Cloud::Azure => azure_call(p, c),
         });
+    }
+    if let Some(b) = p.backup.as_ref().filter(|b| b.cloud == cloud) {
+        main.extend(super::gitops::bucket_call(p, b));
     }
     let names: Vec<String> = p
         .clusters_on(cloud)

@@ -277,6 +277,28 @@ fn outputs(p: &Platform) -> Vec<Output> {
             )
             .sensitive(),
         );
+        out.push(
+            Output::new(
+                "mesh_cacerts_files",
+                "By cluster: the files of its `cacerts` Secret (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem), which environments/gitops writes.",
+                for_map(
+                    "name",
+                    "issued",
+                    r("multicloud_mesh_trust.mesh.issued"),
+                    r("name"),
+                    obj([
+                        ("ca-cert.pem", r("issued.ca_cert_pem")),
+                        (
+                            "ca-key.pem",
+                            r("multicloud_mesh_trust.mesh.issued_secrets[name].ca_key_pem"),
+                        ),
+                        ("root-cert.pem", r("issued.root_cert_pem")),
+                        ("cert-chain.pem", r("issued.cert_chain_pem")),
+                    ]),
+                ),
+            )
+            .sensitive(),
+        );
     }
     if p.global_lb.is_some() {
         out.push(Output::new(

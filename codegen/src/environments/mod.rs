@@ -9,6 +9,7 @@
 
 pub mod bootstrap;
 pub mod cloud;
+pub mod gitops;
 pub mod global;
 pub mod state;
 
@@ -29,6 +30,10 @@ pub fn all(p: &Platform) -> Vec<crate::model::Module> {
     envs.extend(p.clouds().into_iter().map(|c| cloud::environment(p, c)));
     if p.has_global() {
         envs.push(global::environment(p));
+    }
+    // After the cloud environments and global: it reads their states.
+    if p.gitops.is_some() {
+        envs.push(gitops::environment(p));
     }
     envs
 }

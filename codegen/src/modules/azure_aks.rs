@@ -505,5 +505,11 @@ fn outputs() -> Vec<Output> {
             r("azurerm_kubernetes_cluster.this.kube_config[0].host"),
         )
         .sensitive(),
+        Output::new(
+            "cluster_ca_certificate",
+            "Base64 CA certificate of the Kubernetes API.",
+            r("azurerm_kubernetes_cluster.this.kube_config[0].cluster_ca_certificate"),
+        )
+        .sensitive(),
     ]
 }

@@ -1,8 +1,13 @@
 //! The generated modules, one file each. Shared conventions live here.
 
+pub mod aws_backup_bucket;
 pub mod aws_eks;
+pub mod aws_velero_role;
 pub mod azure_aks;
+pub mod cluster_access;
+pub mod cluster_peers;
 pub mod gcp_gke;
+pub mod gitops_hub;
 pub mod networking;
 
 use crate::expr::{func, s, var};
@@ -30,6 +35,11 @@ pub fn all_from(git_source: Option<&str>) -> Vec<Module> {
         azure_aks::module(),
         gcp_gke::module(),
         networking::module(),
+        aws_backup_bucket::module(),
+        aws_velero_role::module(),
+        cluster_access::module(),
+        cluster_peers::module(),
+        gitops_hub::module(),
     ];
     if let Some(git) = git_source {
         for m in &mut all {

@@ -1,0 +1,48 @@
+terraform {
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 2.38, < 3.0"
+    }
+  }
+}
+
+# Every input set.
+module "peers" {
+  source = "../.."
+  peers = {
+    gke-euw1 = {
+      server = "https://10.16.0.2"
+    }
+  }
+  peer_credentials = {
+    gke-euw1 = {
+      ca_certificate = "LS0tLS1CRUdJTi..."
+      token          = "eyJhbGciOi..."
+    }
+  }
+  restore_locations = {
+    gke-euw1 = {
+      apiVersion = "velero.io/v1"
+      kind       = "BackupStorageLocation"
+      metadata = {
+        name      = "restore-gke-euw1"
+        namespace = "velero"
+      }
+      spec = {
+        provider = "aws"
+        objectStorage = {
+          bucket = "acme-platform-backups"
+          prefix = "clusters/gke-euw1"
+        }
+        accessMode = "ReadOnly"
+        default    = false
+        config = {
+          region = "us-east-1"
+        }
+      }
+    }
+  }
+}
