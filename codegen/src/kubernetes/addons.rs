@@ -119,7 +119,10 @@ fn cloudnative_pg() -> Addon {
         source: Source::Chart(CLOUDNATIVE_PG),
         selector: vec![],
         selector_exists: vec![key::SAMPLE_APP],
-        values: json!({"replicaCount": 1}),
+        values: json!({
+            "replicaCount": 1,
+            "resources": resources("100m", "200Mi", "1", "512Mi"),
+        }),
         per_cloud_values: false,
         create_namespace: true,
         namespace_labels: BTreeMap::new(),
@@ -227,6 +230,7 @@ fn istio() -> Vec<Addon> {
             // The gateway other networks reach this one through (mTLS passthrough on 15443); an
             // internal load balancer, since the clouds are joined by the VPN.
             values: json!({
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                 "networkGateway": ann(key::NETWORK),
                 "labels": {"istio": "eastwestgateway", "topology.istio.io/network": ann(key::NETWORK)},
             }),
@@ -242,7 +246,10 @@ fn istio() -> Vec<Addon> {
             release: "istio-ingressgateway",
             source: Source::Chart(ISTIO_GATEWAY),
             selector: mesh,
-            values: json!({"labels": {"istio": "ingressgateway"}}),
+            values: json!({
+                "labels": {"istio": "ingressgateway"},
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            }),
             selector_exists: vec![],
             per_cloud_values: true,
             create_namespace: true,
@@ -355,6 +362,12 @@ fn velero(p: &Platform, b: &Backup, cloud: Cloud) -> Addon {
             "backupsEnabled": true,
             "snapshotsEnabled": false,
             "deployNodeAgent": true,
+            // The server needs no privileges; the node agent keeps the chart's (it reads pods'
+            // volumes from the host for file-system backups).
+            "containerSecurityContext": restricted_container(),
+            "podSecurityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "resources": resources("100m", "256Mi", "1", "1Gi"),
+            "nodeAgent": {"resources": resources("100m", "256Mi", "1", "1Gi")},
             "credentials": {"useSecret": false},
             "schedules": {
                 "daily": {
@@ -386,6 +399,19 @@ fn velero(p: &Platform, b: &Backup, cloud: Cloud) -> Addon {
         namespace_labels: BTreeMap::new(),
         wave: 2,
     }
+}
+
+/// Requests and limits in the form every chart takes.
+pub fn resources(cpu: &str, memory: &str, cpu_limit: &str, memory_limit: &str) -> Value {
+    json!({
+        "requests": {"cpu": cpu, "memory": memory},
+        "limits": {"cpu": cpu_limit, "memory": memory_limit},
+    })
+}
+
+/// A container that asks for nothing: no privilege escalation, no capabilities.
+fn restricted_container() -> Value {
+    json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}})
 }
 
 /// Helm's merge of values: maps merge key by key, anything else is replaced.
@@ -494,6 +520,13 @@ fn velero_cloud_values(cluster: Cloud, bucket: Cloud) -> Value {
             "image": format!("velero/{plugin}:{VELERO_PLUGIN_TAG}"),
             "imagePullPolicy": "IfNotPresent",
             "volumeMounts": [{"mountPath": "/target", "name": "plugins"}],
+            // It only copies its binary into the shared plugins volume.
+            "securityContext": {
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
+                "capabilities": {"drop": ["ALL"]},
+            },
+            "resources": resources("50m", "64Mi", "500m", "256Mi"),
         }],
         "serviceAccount": {"server": {"annotations": {}}},
     });
