@@ -94,10 +94,12 @@ checkov_scan() {
   set -e
   rm -rf "$home"
   grep -E "Passed checks|FAILED for resource|^Check:" "$report" || true
+  # One summary line per scanned folder (and per framework part): all of them count.
   summary="$(grep -E "Passed checks: [0-9]+, Failed checks: [0-9]+, Skipped checks: [0-9]+" "$report" || true)"
   rm -f "$report" "$report.err"
   [[ -n "$summary" ]] || { say "FAIL: checkov printed no summary for $what (exit $rc)"; exit 1; }
-  failed="$(sed -E 's/.*Failed checks: ([0-9]+).*/\1/' <<<"$summary")"
+  failed="$(sed -E 's/.*Failed checks: ([0-9]+).*/\1/' <<<"$summary" | awk '{ n += $1 } END { print n + 0 }')"
+  summary="$(tr '\n' ';' <<<"$summary")"
   if [[ "$rc" -ne 0 || "$failed" -ne 0 ]]; then
     say "FAIL: checkov found $failed failed checks in $what (exit $rc)"
     exit 1

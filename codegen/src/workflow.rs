@@ -37,7 +37,15 @@ pub mod actions {
     pub const DOWNLOAD_ARTIFACT: &str = "actions/download-artifact@v4.2.1";
     pub const AWS_CREDENTIALS: &str = "aws-actions/configure-aws-credentials@v4.2.1";
     pub const GCP_AUTH: &str = "google-github-actions/auth@v2.1.10";
+    pub const AZURE_LOGIN: &str = "azure/login@v2.3.0";
 }
+
+/// The kubelogin release the gitops jobs install (AKS tokens).
+const KUBELOGIN_VERSION: &str = "v0.2.10";
+const KUBELOGIN_SCRIPT: &str = r#"az aks install-cli --kubelogin-version VERSION \
+  --install-location "$HOME/.local/bin/kubectl" --kubelogin-install-location "$HOME/.local/bin/kubelogin"
+echo "$HOME/.local/bin" >>"$GITHUB_PATH"
+"#;
 
 /// Which identity a job uses: plans read, applies write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,19 +82,36 @@ pub mod vars {
     }
 }
 
-/// The environments CI plans and applies, in apply order: the cloud ones, then `global`.
+/// The environments CI plans and applies, in apply order: the cloud ones, then `global`, then
+/// `gitops` (on the clusters themselves; it reads all the others' states).
 pub fn ci_environments(p: &Platform) -> Vec<String> {
     let mut envs: Vec<String> = p.clouds().iter().map(|c| c.as_str().to_string()).collect();
     if p.has_global() {
         envs.push("global".into());
     }
+    if p.gitops.is_some() {
+        envs.push(GITOPS.into());
+    }
     envs
 }
+
+/// `environments/gitops`: Argo CD, the cluster Secrets and the per-cluster objects.
+const GITOPS: &str = "gitops";
 
 /// The clouds whose credentials the jobs of environment `env` need. A cloud environment: its
 /// cloud. `environments/global`: its VPN sites' clouds, the cloud that keeps its state, and AWS
 /// for a Route 53 hostname.
 pub fn credential_clouds(p: &Platform, env: &str) -> Vec<Cloud> {
+    if env == GITOPS {
+        // Every cluster's API (through its cloud's credentials), the bucket's cloud for the
+        // Velero identities, and every state it reads.
+        let mut clouds = p.clouds();
+        clouds.extend(p.backup.as_ref().map(|b| b.cloud));
+        clouds.extend(p.global_state_cloud());
+        clouds.sort();
+        clouds.dedup();
+        return clouds;
+    }
     if env != "global" {
         return p
             .clouds()
@@ -231,12 +256,14 @@ pub fn workflow(p: &Platform) -> String {
 }
 
 fn plan_comment(env: &str) -> Vec<String> {
-    if env == "global" {
-        vec![
+    match env {
+        "global" => vec![
             "environments/global reads the cloud environments' states: on main it is planned after their applies.".into(),
-        ]
-    } else {
-        Vec::new()
+        ],
+        GITOPS => vec![
+            "environments/gitops works on the clusters and reads every other state: on main it is planned after global's apply.".into(),
+        ],
+        _ => Vec::new(),
     }
 }
 
@@ -455,6 +482,34 @@ fn credential_steps(p: &Platform, clouds: &[Cloud], stage: Stage) -> Vec<Map> {
     steps
 }
 
+/// AKS accepts Entra ID tokens only: the gitops jobs log the Azure CLI in with the job's OIDC
+/// identity, and the kubernetes and helm providers' kubelogin exec turns that login into tokens.
+fn aks_login_steps(p: &Platform, stage: Stage) -> Vec<Map> {
+    let subscription = p
+        .azure
+        .as_ref()
+        .map(|a| a.subscription_id.clone())
+        .unwrap_or_default();
+    vec![
+        Map::new()
+            .with("name", "Azure CLI login (for kubelogin)")
+            .with("uses", actions::AZURE_LOGIN)
+            .with(
+                "with",
+                Map::new()
+                    .with("client-id", var(vars::identity(Cloud::Azure, stage)))
+                    .with("tenant-id", var(vars::AZURE_TENANT_ID))
+                    .with("subscription-id", subscription),
+            ),
+        // The runner's Azure CLI installs kubelogin at a pinned release (the setup action has
+        // no release pinned finer than v1.2).
+        run(
+            "kubelogin",
+            &KUBELOGIN_SCRIPT.replace("VERSION", KUBELOGIN_VERSION),
+        ),
+    ]
+}
+
 /// The job's environment: automation settings, Azure's OIDC settings (azurerm's names, read by
 /// the azurerm provider and backend and the multicloud provider), and global's inputs.
 fn job_env(p: &Platform, env: &str, stage: Stage) -> Map {
@@ -473,6 +528,9 @@ fn job_env(p: &Platform, env: &str, stage: Stage) -> Map {
             .with("ARM_CLIENT_ID", var(vars::identity(Cloud::Azure, stage)))
             .with("ARM_TENANT_ID", var(vars::AZURE_TENANT_ID))
             .with("ARM_SUBSCRIPTION_ID", subscription);
+    }
+    if env == GITOPS && p.clusters_on(Cloud::Azure).next().is_some() {
+        m = m.with("AAD_LOGIN_METHOD", "azurecli");
     }
     if env == "global" {
         if p.global_lb.is_some() && stage == Stage::Plan {
@@ -493,6 +551,9 @@ fn job_env(p: &Platform, env: &str, stage: Stage) -> Map {
 fn init_steps(p: &Platform, env: &str, stage: Stage) -> Vec<Map> {
     let mut steps = vec![checkout(), setup_terraform(), provider_installation()];
     steps.extend(credential_steps(p, &credential_clouds(p, env), stage));
+    if env == GITOPS && p.clusters_on(Cloud::Azure).next().is_some() {
+        steps.extend(aks_login_steps(p, stage));
+    }
     steps.push(
         run(
             "terraform init",
@@ -565,12 +626,16 @@ const ON_MAIN: &str = "github.event_name == 'push' && github.ref == 'refs/heads/
 fn plan_job(p: &Platform, ci: &Ci, env: &str) -> Map {
     let mut needs = vec!["generated".to_string()];
     let mut condition = None;
-    if env == "global" {
-        // On main, global plans after the cloud applies (skipped when a cloud had no changes);
-        // any failure before it stops it.
-        for cloud in p.clouds() {
-            needs.push(format!("plan-{}", cloud.as_str()));
-            needs.push(format!("apply-{}", cloud.as_str()));
+    if env == "global" || env == GITOPS {
+        // On main, global plans after the cloud applies, and gitops after those and global's
+        // (each skipped when it had no changes); any failure before it stops it.
+        let mut before: Vec<String> = p.clouds().iter().map(|c| c.as_str().to_string()).collect();
+        if env == GITOPS && p.has_global() {
+            before.push("global".into());
+        }
+        for e in before {
+            needs.push(format!("plan-{e}"));
+            needs.push(format!("apply-{e}"));
         }
         condition = Some("!cancelled() && !contains(needs.*.result, 'failure')");
     }

@@ -165,6 +165,16 @@ fn applies_run_on_main_only_behind_their_environment_with_the_saved_plan() {
         assert!(needs(global).contains(&format!("apply-{}", cloud.as_str())));
     }
     assert!(str_of(global, "if").contains("!contains(needs.*.result, 'failure')"));
+    // gitops works on the clusters and reads every state: after the clouds and global.
+    let gitops = &jobs["plan-gitops"];
+    for env in p.clouds().iter().map(|c| c.as_str()).chain(["global"]) {
+        assert!(
+            needs(gitops).contains(&format!("apply-{env}")),
+            "plan-gitops before apply-{env}"
+        );
+    }
+    // AKS takes Entra ID tokens only: the gitops jobs install kubelogin and log the CLI in.
+    assert!(scripts(gitops).contains("--kubelogin-version"));
 }
 
 #[test]

@@ -222,7 +222,7 @@ data "aws_iam_policy_document" "apply_trust" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:acme/platform:environment:aws", "repo:acme/platform:environment:global"]
+      values   = ["repo:acme/platform:environment:aws", "repo:acme/platform:environment:global", "repo:acme/platform:environment:gitops"]
     }
   }
 }
@@ -361,7 +361,7 @@ resource "google_iam_workload_identity_pool_provider" "github" {
     "google.subject"       = "assertion.sub"
     "attribute.repository" = "assertion.repository"
   }
-  attribute_condition = "assertion.repository == 'acme/platform' && (assertion.sub == 'repo:acme/platform:pull_request' || assertion.sub == 'repo:acme/platform:ref:refs/heads/main' || assertion.sub == 'repo:acme/platform:environment:gcp' || assertion.sub == 'repo:acme/platform:environment:global')"
+  attribute_condition = "assertion.repository == 'acme/platform' && (assertion.sub == 'repo:acme/platform:pull_request' || assertion.sub == 'repo:acme/platform:ref:refs/heads/main' || assertion.sub == 'repo:acme/platform:environment:gcp' || assertion.sub == 'repo:acme/platform:environment:global' || assertion.sub == 'repo:acme/platform:environment:gitops')"
 
   oidc {
     issuer_uri = "https://token.actions.githubusercontent.com"
@@ -397,7 +397,7 @@ resource "google_service_account" "apply" {
 
 # Only these subjects may act as the apply account: one principal per subject rather than the repository's principalSet, so a pull request can never act as the apply account.
 resource "google_service_account_iam_member" "apply_github" {
-  for_each           = toset(["repo:acme/platform:environment:gcp", "repo:acme/platform:environment:global"])
+  for_each           = toset(["repo:acme/platform:environment:gcp", "repo:acme/platform:environment:global", "repo:acme/platform:environment:gitops"])
   service_account_id = google_service_account.apply.name
   role               = "roles/iam.workloadIdentityUser"
   member             = "principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/${each.value}"
@@ -512,7 +512,7 @@ resource "azurerm_user_assigned_identity" "apply" {
 
 # One federated credential per subject: Entra ID matches subjects exactly.
 resource "azurerm_federated_identity_credential" "apply_github" {
-  for_each            = toset(["repo:acme/platform:environment:azure", "repo:acme/platform:environment:global"])
+  for_each            = toset(["repo:acme/platform:environment:azure", "repo:acme/platform:environment:global", "repo:acme/platform:environment:gitops"])
   name                = replace(each.value, "/[:/]/", "-")
   resource_group_name = azurerm_resource_group.state.name
   parent_id           = azurerm_user_assigned_identity.apply.id

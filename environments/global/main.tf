@@ -91,13 +91,13 @@ resource "multicloud_mesh_trust" "mesh" {
   trust_domain = "acme.internal"
   clusters = {
     eks-use1 = {
-      network = "eks-use1"
+      network = "eks-use1-net"
     }
     gke-euw1 = {
-      network = "gke-euw1"
+      network = "gke-euw1-net"
     }
     aks-weu = {
-      network = "aks-weu"
+      network = "aks-weu-net"
     }
   }
 }

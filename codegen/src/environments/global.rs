@@ -127,7 +127,8 @@ fn mesh_trust(p: &Platform) -> Item {
     let clusters = obj(p
         .clusters
         .iter()
-        .map(|c| (c.name.clone(), obj([("network", s(&c.name))]))));
+        // The same Istio network name istiod gets (kubernetes/ facts).
+        .map(|c| (c.name.clone(), obj([("network", s(&c.network()))]))));
     resource(
         "multicloud_mesh_trust",
         "mesh",
