@@ -167,7 +167,9 @@ impl Workdir {
         self
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    /// The Terraform command [`Workdir::run`] runs, not started: for tests that need its process
+    /// (e.g. to kill it, or the provider it starts, part-way).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(self.tf.binary());
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -182,7 +184,11 @@ impl Workdir {
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run terraform");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().expect("run terraform");
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

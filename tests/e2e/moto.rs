@@ -21,6 +21,9 @@
 //!   ignored: a deleted failover record cannot be created again beside its partner. Real Route 53
 //!   accepts it; the global_lb repair UPSERTs missing records, which both accept
 //!   (tests/e2e/global_lb.rs deletes one such record out of band).
+//! - CreateHealthCheck ignores the CallerReference: the same request sent twice (the SDK's retry
+//!   after a reset connection, tests/e2e/fault_storm.rs) makes two checks, where Route 53 returns
+//!   the first. The global_lb destroy also removes such twins by their caller reference.
 
 #![allow(dead_code)]
 
@@ -303,6 +306,75 @@ impl Moto {
             .expect(action);
         assert_eq!(status, 200, "{action}: {text}");
         text
+    }
+
+    /// What a provider could have left here, read straight from moto (not through the provider's
+    /// clients nor any proxy): virtual private gateways, customer gateways and VPN connections not
+    /// deleted, record sets of `zone_id` other than its NS and SOA, and every health check.
+    /// One line per object.
+    pub fn leftover_objects(&self, zone_id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (action, id_tag) in [
+            ("DescribeVpnGateways", "vpnGatewayId"),
+            ("DescribeCustomerGateways", "customerGatewayId"),
+            ("DescribeVpnConnections", "vpnConnectionId"),
+        ] {
+            let text = self.ec2_query(action, "");
+            // Each object is an <item> whose first child is its id; its own <state> follows
+            // before any nested item (attachments, tunnels) closes.
+            for chunk in text.split(&format!("<{id_tag}>")).skip(1) {
+                let id = chunk.split('<').next().unwrap_or_default();
+                let state = chunk
+                    .split_once("<state>")
+                    .and_then(|(_, r)| r.split_once("</state>"))
+                    .map_or("", |(s, _)| s);
+                // A VPN connection names its customer gateway and VGW by id too: only an item
+                // that carries its own state counts, and deleted ones stay listed for a while.
+                if !state.is_empty() && state != "deleted" && state != "deleting" {
+                    out.push(format!("EC2 {action}: {id} ({state})"));
+                }
+            }
+        }
+        let (_, records) = self
+            .request(
+                "GET",
+                &format!("/2013-04-01/hostedzone/{zone_id}/rrset"),
+                &[("Authorization", DUMMY_AUTH)],
+                "",
+            )
+            .expect("list record sets");
+        for rrset in records.split("<ResourceRecordSet>").skip(1) {
+            let field = |tag: &str| {
+                rrset
+                    .split_once(&format!("<{tag}>"))
+                    .and_then(|(_, r)| r.split_once(&format!("</{tag}>")))
+                    .map_or(String::new(), |(v, _)| v.to_string())
+            };
+            let kind = field("Type");
+            if kind != "NS" && kind != "SOA" {
+                out.push(format!(
+                    "Route 53 record {} {kind} {}",
+                    field("Name"),
+                    field("SetIdentifier")
+                ));
+            }
+        }
+        let (_, checks) = self
+            .request(
+                "GET",
+                "/2013-04-01/healthcheck",
+                &[("Authorization", DUMMY_AUTH)],
+                "",
+            )
+            .expect("list health checks");
+        for check in checks.split("<HealthCheck>").skip(1) {
+            let id = check
+                .split_once("<Id>")
+                .and_then(|(_, r)| r.split_once("</Id>"))
+                .map_or("", |(v, _)| v);
+            out.push(format!("Route 53 health check {id}"));
+        }
+        out
     }
 
     /// The same as a provider block, for Terraform configurations.

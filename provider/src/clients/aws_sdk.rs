@@ -68,7 +68,7 @@ pub async fn load(
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(super::http::attempt_timeout())
                 .build(),
         );
     match (access_key, secret_key) {

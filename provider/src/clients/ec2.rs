@@ -6,7 +6,8 @@
 //! (jittered exponential backoff). EC2 has no idempotency token for these creates, so every object
 //! is tagged with `multicloud:piece`, a name unique to the piece; after an ambiguous failure a
 //! caller finds what it already made with [`Ec2::find_customer_gateway`] /
-//! [`Ec2::find_vpn_connection`] instead of creating a twin.
+//! [`Ec2::find_vpn_connection`] instead of creating a twin. The SDK's own retry of a create whose
+//! answer was lost can still make one; each create deletes such twins before it returns.
 //!
 //! Tunnel details come from the structured `Options.TunnelOptions` when the API fills them (AWS
 //! does) and else from the `CustomerGatewayConfiguration` document (all moto returns); see
@@ -26,6 +27,14 @@ use tokio_util::sync::CancellationToken;
 use super::aws_sdk;
 use super::tunnel_config;
 use crate::config::AwsSettings;
+
+/// The kinds of object a create may have made twice ([`Ec2::remove_twins`]).
+#[derive(Clone, Copy, Debug)]
+enum Twin {
+    VpnGateway,
+    CustomerGateway,
+    VpnConnection,
+}
 
 /// The tag that names each piece this provider creates.
 pub const PIECE_TAG: &str = "multicloud:piece";
@@ -299,6 +308,83 @@ impl Ec2 {
         }
     }
 
+    /// Deletes every other live object of `kind` tagged `piece` than `keep`, which a create just
+    /// returned. These creates take no idempotency token, and the SDK sends one again after a
+    /// lost answer (a timed-out attempt, a reset connection, a 5xx after the work was done), so
+    /// a create that succeeded may have made twins; all carry the piece tag, only `keep` reaches
+    /// Terraform's state, and the others would be orphans (tests/e2e/fault_storm.rs injects
+    /// exactly that). Best effort: a failure here is logged, and a later create of the piece
+    /// takes the survivor back by its tag.
+    async fn remove_twins(&self, kind: Twin, piece: &str, keep: &str) {
+        let live = |state: Option<&str>| !matches!(state, Some("deleted" | "deleting"));
+        let twins: Result<Vec<String>, Ec2Error> = match kind {
+            Twin::VpnGateway => self
+                .client
+                .describe_vpn_gateways()
+                .filters(piece_filter(piece))
+                .send()
+                .await
+                .map_err(sdk_error)
+                .map(|out| {
+                    out.vpn_gateways()
+                        .iter()
+                        .filter(|g| {
+                            has_piece(g.tags(), piece) && live(g.state().map(|s| s.as_str()))
+                        })
+                        .filter_map(|g| g.vpn_gateway_id().map(str::to_owned))
+                        .collect()
+                }),
+            Twin::CustomerGateway => self
+                .client
+                .describe_customer_gateways()
+                .filters(piece_filter(piece))
+                .send()
+                .await
+                .map_err(sdk_error)
+                .map(|out| {
+                    out.customer_gateways()
+                        .iter()
+                        .filter(|g| has_piece(g.tags(), piece) && live(g.state()))
+                        .filter_map(|g| g.customer_gateway_id().map(str::to_owned))
+                        .collect()
+                }),
+            Twin::VpnConnection => self
+                .client
+                .describe_vpn_connections()
+                .filters(piece_filter(piece))
+                .send()
+                .await
+                .map_err(sdk_error)
+                .map(|out| {
+                    out.vpn_connections()
+                        .iter()
+                        .filter(|c| {
+                            has_piece(c.tags(), piece) && live(c.state().map(|s| s.as_str()))
+                        })
+                        .filter_map(|c| c.vpn_connection_id().map(str::to_owned))
+                        .collect()
+                }),
+        };
+        let twins = match twins {
+            Ok(ids) => ids.into_iter().filter(|id| id != keep),
+            Err(e) => {
+                tracing::warn!(piece, error = %e, "cannot look for twins of a new object");
+                return;
+            }
+        };
+        for id in twins {
+            tracing::info!(piece, id, keep, "deleting a twin made by a retried create");
+            let removed = match kind {
+                Twin::VpnGateway => self.delete_vpn_gateway(&id).await,
+                Twin::CustomerGateway => self.delete_customer_gateway(&id).await,
+                Twin::VpnConnection => self.delete_vpn_connection(&id).await,
+            };
+            if let Err(e) = removed {
+                tracing::warn!(piece, id, error = %e, "cannot delete a twin of a new object");
+            }
+        }
+    }
+
     // --- virtual private gateways ------------------------------------------------------------
 
     /// Creates a VGW and waits until it is available.
@@ -323,6 +409,7 @@ impl Ec2 {
             .and_then(|g| g.vpn_gateway_id())
             .ok_or_else(|| Ec2Error::new(None, "CreateVpnGateway returned no id"))?
             .to_string();
+        self.remove_twins(Twin::VpnGateway, piece, &id).await;
         self.wait_vpn_gateway(&id, |g| g.state == "available").await
     }
 
@@ -554,7 +641,9 @@ impl Ec2 {
         let g = out
             .customer_gateway()
             .ok_or_else(|| Ec2Error::new(None, "CreateCustomerGateway returned nothing"))?;
-        Ok(customer_gateway(g))
+        let g = customer_gateway(g);
+        self.remove_twins(Twin::CustomerGateway, piece, &g.id).await;
+        Ok(g)
     }
 
     /// Customer gateways by id in one call; missing or deleted ones are left out.
@@ -674,6 +763,7 @@ impl Ec2 {
             .and_then(|c| c.vpn_connection_id())
             .ok_or_else(|| Ec2Error::new(None, "CreateVpnConnection returned no id"))?
             .to_string();
+        self.remove_twins(Twin::VpnConnection, piece, &id).await;
         let started = Instant::now();
         let mut delay = FIRST_POLL;
         loop {

@@ -11,9 +11,10 @@
 //! `Retry-After`, cancellation, deadline); this client tells it that 429, 500, 502, 503 and 504
 //! are worth another attempt, transport failures being retried there. Every mutation carries one
 //! `requestId` (a UUID) for all its attempts, which Compute documents as the way to make retries
-//! idempotent, so the layer replays mutations like reads. Should a retried insert
-//! still meet 409 `alreadyExists` after an earlier attempt that may have reached the server (5xx or
-//! a broken connection), the object is taken to be ours: names are chosen by the caller and unique
+//! idempotent, so the layer replays mutations like reads. Should an insert meet 409 `alreadyExists`
+//! after an earlier attempt that may have reached the server (5xx or a broken connection), or
+//! while an insert of that name is still running (sent by a provider process killed before it
+//! finished), the object is taken to be ours: names are chosen by the caller and unique
 //! per Terraform resource, and where the insert carries a description (external gateways and
 //! tunnels, where callers set a fixed marker) it must match. Before answering, the client waits for
 //! any unfinished insert operation on that object, so the caller can read it back at once.
@@ -911,19 +912,38 @@ impl Compute {
                     None => Ok(()),
                 }
             }
+            // No ambiguous attempt in this call, but the name is held by an insert that has not
+            // finished: one an earlier provider process sent before it was killed (GET says 404
+            // and insert 409 until that operation is DONE; callers read the name before they
+            // insert). It is ours as above; an object that exists in full stays a conflict.
+            // tests/e2e/crash.rs kills the provider exactly there.
+            Err(e) if e.status == Some(409) && e.reason == "alreadyExists" => {
+                if !self.adopt(scope, collection, name, &label).await? {
+                    return Err(e);
+                }
+                tracing::info!("GCP {label}: an earlier process's insert was running; adopted it");
+                match description {
+                    Some(want) => match self.get(scope, &[collection, name]).await? {
+                        Some(v) if text(&v, "description") == want => Ok(()),
+                        _ => Err(e),
+                    },
+                    None => Ok(()),
+                }
+            }
             Err(e) => Err(e),
         }
     }
 
     /// Waits for any unfinished insert operation on the object, so that an object adopted after
-    /// a 409 is readable on return (and its insert's error, if any, is reported).
+    /// a 409 is readable on return (and its insert's error, if any, is reported). Whether there
+    /// was one.
     async fn adopt(
         &self,
         scope: Scope<'_>,
         collection: &str,
         name: &str,
         label: &str,
-    ) -> Result<(), GcpError> {
+    ) -> Result<bool, GcpError> {
         // targetLink's host is not necessarily our endpoint's, so match the path only (RE2 full
         // match, which Compute's `eq` filter uses).
         let loc = match scope {
@@ -932,12 +952,14 @@ impl Compute {
         };
         let path = format!("projects/{}/{loc}/{collection}/{name}", self.project);
         let filter = format!("targetLink eq \".*/{}\"", regex_escape(&path));
+        let mut waited = false;
         for op in self.list(scope, "operations", Some(&filter)).await? {
             if text(&op, "operationType") == "insert" && text(&op, "status") != "DONE" {
                 self.wait(scope, op, label).await?;
+                waited = true;
             }
         }
-        Ok(())
+        Ok(waited)
     }
 
     async fn delete(&self, scope: Scope<'_>, collection: &str, name: &str) -> Result<(), GcpError> {

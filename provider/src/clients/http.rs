@@ -54,6 +54,22 @@ pub const USER_AGENT: &str = concat!("terraform-provider-multicloud/", env!("CAR
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Per attempt, from connecting until the whole body is read.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Overrides [`DEFAULT_ATTEMPT_TIMEOUT`] for every client, the AWS SDK's included (seconds,
+/// fractions allowed). Meant for tests that hold answers past the deadline (tests/e2e/fault_storm.rs
+/// sets 2 s, so that a slow answer costs seconds rather than a minute), and for networks where a
+/// minute is the wrong bound.
+pub const ATTEMPT_TIMEOUT_ENV: &str = "MULTICLOUD_ATTEMPT_TIMEOUT_SECONDS";
+
+/// The per-attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when it holds a positive number of seconds,
+/// else [`DEFAULT_ATTEMPT_TIMEOUT`].
+pub fn attempt_timeout() -> Duration {
+    std::env::var(ATTEMPT_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(DEFAULT_ATTEMPT_TIMEOUT)
+}
 /// Random extra on top of a server's `Retry-After`: many clients told the same time would
 /// otherwise all come back at that very moment.
 const RETRY_AFTER_SPREAD: Duration = Duration::from_millis(250);
@@ -411,7 +427,7 @@ impl<C: Classify> Http<C> {
             auth,
             classify,
             retry: RetryPolicy::default(),
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            attempt_timeout: attempt_timeout(),
             cancel: CancellationToken::new(),
         })
     }
@@ -421,7 +437,7 @@ impl<C: Classify> Http<C> {
         self
     }
 
-    /// The default per-attempt timeout (60 s).
+    /// The default per-attempt timeout ([`attempt_timeout`]: 60 s unless overridden).
     pub fn with_attempt_timeout(mut self, d: Duration) -> Http<C> {
         self.attempt_timeout = d;
         self

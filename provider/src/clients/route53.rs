@@ -366,6 +366,39 @@ impl Route53 {
         .await
     }
 
+    /// Every health check of the account as (id, caller reference), following pagination: how a
+    /// create finds the checks an interrupted earlier create made (their caller references say
+    /// for which hostname and backend), since a check carries no other mark of its maker.
+    pub async fn list_health_check_references(
+        &self,
+    ) -> Result<Vec<(String, String)>, Route53Error> {
+        let span = tracing::info_span!("route53", operation = "ListHealthChecks");
+        async {
+            let mut out = Vec::new();
+            let mut marker: Option<String> = None;
+            loop {
+                let page = self
+                    .client
+                    .list_health_checks()
+                    .set_marker(marker.take())
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                out.extend(
+                    page.health_checks()
+                        .iter()
+                        .map(|h| (h.id().to_string(), h.caller_reference().to_string())),
+                );
+                match page.next_marker() {
+                    Some(m) if page.is_truncated() && !m.is_empty() => marker = Some(m.to_string()),
+                    _ => return Ok(out),
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
     /// Deletes a health check; one that is already gone is fine.
     pub async fn delete_health_check(&self, id: &str) -> Result<(), Route53Error> {
         let span = tracing::info_span!(

@@ -101,6 +101,31 @@ fn caller_reference(hostname: &str, backend: &str) -> String {
     s
 }
 
+/// Whether `reference` is one [`caller_reference`] made for `backend` of `hostname`: the same up
+/// to its random hexadecimal suffix (or all of it, when the 64-character limit cut the suffix).
+fn made_for(reference: &str, hostname: &str, backend: &str) -> bool {
+    let mut prefix = format!("mc-{}-{backend}-", hostname.replace('.', "-"));
+    if prefix.len() >= 64 {
+        prefix.truncate(64);
+        return reference == prefix;
+    }
+    reference
+        .strip_prefix(&prefix)
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The health checks made for `backend` of `hostname` that Route 53 holds, per
+/// [`Route53::list_health_check_references`].
+fn made_checks<'a>(
+    all: &'a [(String, String)],
+    hostname: &'a str,
+    backend: &'a str,
+) -> impl Iterator<Item = &'a String> + 'a {
+    all.iter()
+        .filter(move |(_, r)| made_for(r, hostname, backend))
+        .map(|(id, _)| id)
+}
+
 /// Applies `changes` as one batch and waits until Route 53 serves them.
 async fn commit(
     r53: &Route53,
@@ -134,13 +159,36 @@ pub async fn create(
     let r53 = client(ctx).await?;
     let hostname = c.hostname.clone().unwrap_or_default();
     check_zone(&r53, &e.zone_id, &hostname).await?;
+    // Health checks of this hostname that an earlier create made but never saved in state (its
+    // provider or Terraform was killed, tests/e2e/crash.rs): one as wanted is taken back, the
+    // others are deleted, so none is orphaned. Their caller references say whose they are.
+    let earlier = r53
+        .list_health_check_references()
+        .await
+        .map_err(diag("Could not list the health checks"))?;
     let mut checks = BTreeMap::new();
     for (name, b) in backends(c) {
+        let want = desired::health_check(&b, e);
+        for id in made_checks(&earlier, &hostname, &name) {
+            let same = r53
+                .get_health_check(id)
+                .await
+                .map_err(diag("Could not read a health check"))?
+                .is_some_and(|have| have == want);
+            if same && !checks.contains_key(&name) {
+                tracing::info!(backend = %name, health_check = %id, "took back a health check an interrupted create made");
+                checks.insert(name.clone(), id.clone());
+            } else {
+                r53.delete_health_check(id).await.map_err(diag(
+                    "Could not delete a health check left by an interrupted create",
+                ))?;
+            }
+        }
+        if checks.contains_key(&name) {
+            continue;
+        }
         match r53
-            .create_health_check(
-                &caller_reference(&hostname, &name),
-                &desired::health_check(&b, e),
-            )
+            .create_health_check(&caller_reference(&hostname, &name), &want)
             .await
         {
             Ok(id) => {
@@ -413,6 +461,19 @@ pub async fn delete(
                 .map_err(diag("Could not delete a health check"))?;
         }
     }
+    // Twins of ours: a CreateHealthCheck the SDK sent again after a lost answer makes a second
+    // check where Route 53 does not honour the caller reference (moto, tests/e2e/moto.rs).
+    let all = r53
+        .list_health_check_references()
+        .await
+        .map_err(diag("Could not list the health checks"))?;
+    for name in backends(s).keys() {
+        for id in made_checks(&all, &hostname, name) {
+            r53.delete_health_check(id)
+                .await
+                .map_err(diag("Could not delete a health check"))?;
+        }
+    }
     Ok(())
 }
 
@@ -560,6 +621,26 @@ mod tests {
             health_check_id: None,
             routing,
         }
+    }
+
+    #[test]
+    fn a_caller_reference_says_for_which_hostname_and_backend_it_was_made() {
+        let r = caller_reference("app.example.com", "eks-use1");
+        assert!(made_for(&r, "app.example.com", "eks-use1"), "{r}");
+        // Another backend whose name is a prefix, another hostname, someone else's reference.
+        assert!(!made_for(&r, "app.example.com", "eks"));
+        assert!(!made_for(&r, "api.example.com", "eks-use1"));
+        assert!(!made_for(
+            "mc-app-example-com-eks-use1-",
+            "app.example.com",
+            "eks-use1"
+        ));
+        assert!(!made_for("terraform-2024", "app.example.com", "eks-use1"));
+        // A hostname so long that the limit cut the random suffix: the whole reference.
+        let host = format!("{}.example.com", "a".repeat(60));
+        let r = caller_reference(&host, "b");
+        assert_eq!(r.len(), 64);
+        assert!(made_for(&r, &host, "b"));
     }
 
     #[test]
