@@ -6,7 +6,7 @@
 use crate::expr::{Expr, func, list, num, obj, r, s, strs, tpl, ty, var};
 use crate::model::{Item, Module, Output, RequiredProvider, Usage, Variable, body, data, resource};
 
-use super::{AWS_VERSION, REQUIRED_TERRAFORM, notes};
+use super::{AWS_VERSION, REQUIRED_TERRAFORM, notes, s3_protections};
 
 pub const DIR: &str = "modules/aws-backup-bucket";
 
@@ -177,7 +177,7 @@ fn kms_key() -> Vec<Item> {
 
 fn bucket() -> Vec<Item> {
     let id = || r("aws_s3_bucket.this.id");
-    vec![
+    let mut items = vec![
         resource(
             "aws_s3_bucket",
             "this",
@@ -186,53 +186,13 @@ fn bucket() -> Vec<Item> {
         .skip("CKV_AWS_18", "access logging needs a second bucket (and its own logging); CloudTrail data events are the usual audit of backups")
         .skip("CKV_AWS_144", "the bucket is itself the cross-cloud copy of every cluster; a replica in another region is the team's choice")
         .skip("CKV2_AWS_62", "nothing consumes events of the backup bucket"),
-        resource(
-            "aws_s3_bucket_versioning",
-            "this",
-            body()
-                .a("bucket", id())
-                .b("versioning_configuration", body().a("status", s("Enabled")))
-                .build(),
-        )
-        .comment("A backup overwritten or deleted by mistake stays recoverable for noncurrent_days."),
-        resource(
-            "aws_s3_bucket_server_side_encryption_configuration",
-            "this",
-            body()
-                .a("bucket", id())
-                .b(
-                    "rule",
-                    body()
-                        .b(
-                            "apply_server_side_encryption_by_default",
-                            body()
-                                .a("sse_algorithm", s("aws:kms"))
-                                .a("kms_master_key_id", r("aws_kms_key.this.arn")),
-                        )
-                        .a("bucket_key_enabled", true),
-                )
-                .build(),
-        ),
-        resource(
-            "aws_s3_bucket_public_access_block",
-            "this",
-            body()
-                .a("bucket", id())
-                .a("block_public_acls", true)
-                .a("block_public_policy", true)
-                .a("ignore_public_acls", true)
-                .a("restrict_public_buckets", true)
-                .build(),
-        ),
-        resource(
-            "aws_s3_bucket_ownership_controls",
-            "this",
-            body()
-                .a("bucket", id())
-                .b("rule", body().a("object_ownership", s("BucketOwnerEnforced")))
-                .build(),
-        )
-        .comment("No ACLs: access is IAM only."),
+    ];
+    items.extend(s3_protections::protections(
+        "this",
+        r("aws_kms_key.this.arn"),
+        "A backup overwritten or deleted by mistake stays recoverable for noncurrent_days.",
+    ));
+    items.extend([
         resource(
             "aws_s3_bucket_lifecycle_configuration",
             "this",
@@ -265,7 +225,10 @@ fn bucket() -> Vec<Item> {
                 ..allow(
                     "TlsOnly",
                     &["s3:*"],
-                    list([r("aws_s3_bucket.this.arn"), tpl("${aws_s3_bucket.this.arn}/*")]),
+                    list([
+                        r("aws_s3_bucket.this.arn"),
+                        tpl("${aws_s3_bucket.this.arn}/*"),
+                    ]),
                 )
                 .when("Bool", s("aws:SecureTransport"), strs(["false"]))
             }],
@@ -276,10 +239,14 @@ fn bucket() -> Vec<Item> {
             body()
                 .a("bucket", id())
                 .a("policy", doc("bucket"))
-                .a("depends_on", list([r("aws_s3_bucket_public_access_block.this")]))
+                .a(
+                    "depends_on",
+                    list([r("aws_s3_bucket_public_access_block.this")]),
+                )
                 .build(),
         ),
-    ]
+    ]);
+    items
 }
 
 fn outputs() -> Vec<Output> {

@@ -9,6 +9,7 @@ pub mod cluster_peers;
 pub mod gcp_gke;
 pub mod gitops_hub;
 pub mod networking;
+pub mod s3_protections;
 
 use crate::expr::{func, s, var};
 use crate::model::{Module, Variable};

@@ -5,6 +5,7 @@
 use super::{GITHUB_ISSUER, subjects};
 use crate::expr::{Expr, list, num, r, s, strs, tpl};
 use crate::model::{Item, body, data, resource};
+use crate::modules::s3_protections;
 use crate::platform::{Ci, Cloud, Platform};
 use crate::workflow::{Stage, vars};
 
@@ -134,59 +135,19 @@ fn bucket(p: &Platform) -> Vec<Item> {
         .map(|a| a.state_bucket.clone())
         .unwrap_or_default();
     let id = || r("aws_s3_bucket.state.id");
-    vec![
+    let mut items = vec![
         resource("aws_s3_bucket", "state", body().a("bucket", s(&bucket_name)).build())
             .comment("The state of every environment kept on AWS, under keys PLATFORM/ENVIRONMENT/.")
             .skip("CKV_AWS_18", "access logging needs a second bucket (and its own logging); CloudTrail data events are the usual audit of a state bucket")
             .skip("CKV_AWS_144", "cross-region replication of the state is a recovery choice for the team; versioning keeps every past state")
             .skip("CKV2_AWS_62", "nothing consumes events of the state bucket"),
-        resource(
-            "aws_s3_bucket_versioning",
-            "state",
-            body()
-                .a("bucket", id())
-                .b("versioning_configuration", body().a("status", s("Enabled")))
-                .build(),
-        )
-        .comment("Every past state stays recoverable."),
-        resource(
-            "aws_s3_bucket_server_side_encryption_configuration",
-            "state",
-            body()
-                .a("bucket", id())
-                .b(
-                    "rule",
-                    body()
-                        .b(
-                            "apply_server_side_encryption_by_default",
-                            body()
-                                .a("sse_algorithm", s("aws:kms"))
-                                .a("kms_master_key_id", r("aws_kms_key.state.arn")),
-                        )
-                        .a("bucket_key_enabled", true),
-                )
-                .build(),
-        ),
-        resource(
-            "aws_s3_bucket_public_access_block",
-            "state",
-            body()
-                .a("bucket", id())
-                .a("block_public_acls", true)
-                .a("block_public_policy", true)
-                .a("ignore_public_acls", true)
-                .a("restrict_public_buckets", true)
-                .build(),
-        ),
-        resource(
-            "aws_s3_bucket_ownership_controls",
-            "state",
-            body()
-                .a("bucket", id())
-                .b("rule", body().a("object_ownership", s("BucketOwnerEnforced")))
-                .build(),
-        )
-        .comment("No ACLs: access is IAM only."),
+    ];
+    items.extend(s3_protections::protections(
+        "state",
+        r("aws_kms_key.state.arn"),
+        "Every past state stays recoverable.",
+    ));
+    items.extend([
         resource(
             "aws_s3_bucket_lifecycle_configuration",
             "state",
@@ -237,7 +198,8 @@ fn bucket(p: &Platform) -> Vec<Item> {
                 )
                 .build(),
         ),
-    ]
+    ]);
+    items
 }
 
 fn oidc_provider() -> Item {
