@@ -101,6 +101,7 @@ pub fn render(
     write_file(&values_file, &argo_values)?;
     let objs = helm_template(
         opts,
+        &scratch,
         "argo-cd",
         "argocd",
         &chart_file(
@@ -298,25 +299,22 @@ fn render_application(
         objs.push(ns);
     }
     objs.extend(helm_template(
-        opts, name, release, &chart, namespace, &files,
+        opts, scratch, name, release, &chart, namespace, &files,
     )?);
     Ok(objs)
 }
 
 fn helm_template(
     opts: &Options,
+    scratch: &Path,
     app: &str,
     release: &str,
     chart: &Path,
     namespace: &str,
     values: &[PathBuf],
 ) -> Result<Vec<Value>, RenderError> {
-    // Next to the value files, in the render's scratch folder.
-    let home = values
-        .first()
-        .and_then(|v| v.parent())
-        .map(|d| d.join("helm-home"))
-        .unwrap_or_else(std::env::temp_dir);
+    // In the render's scratch folder, which is removed at the end.
+    let home = scratch.join("helm-home");
     let mut cmd = Command::new(&opts.helm);
     cmd.arg("template")
         .arg(release)
