@@ -3,6 +3,7 @@
 
 pub mod handshake;
 mod listener;
+mod parent_watch;
 mod plugin_services;
 mod rpc;
 mod service;
@@ -104,6 +105,9 @@ async fn run<P: Provider>(
     debug: bool,
 ) -> Result<(), ServeError> {
     let shutdown = CancellationToken::new();
+    if !debug {
+        parent_watch::exit_with_parent(shutdown.clone());
+    }
     let bound = listener::bind().map_err(ServeError::Listen)?;
     let addr = bound.addr();
     // Debug servers are attached to by hand (TF_REATTACH_PROVIDERS), and Terraform then skips TLS.
