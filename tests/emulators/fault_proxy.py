@@ -23,12 +23,16 @@ bodies that carry random ids, e.g. a Route 53 CallerReference, differ between ru
 
 Test controls (never faulted) under `/__fault_proxy/`:
 - `GET stats`: {"calls", "forwarded", "faults": {kind: n}, "retries", "repeats", "by_method",
-  "faulted_writes": ["kind METHOD path [EC2 action]", ...]}.
+  "by_call": {"METHOD path [EC2 action]": n}, "upstream_seconds": {same keys: seconds the
+  upstream took to answer them, summed}, "faulted_writes": ["kind METHOD path [EC2 action]", ...]}.
   `repeats` counts requests identical (method, path, body) to an earlier one, polls included;
   `retries` only those whose previous identical request got a fault.
-- `POST config` with any of {"rate", "enabled", "hold_at_call"}: `hold_at_call: K` forwards call K
-  (counting from now) to the upstream and then holds its answer until `POST release`, so a test
-  can kill the client at exactly that point; `GET stats` shows `"held": "METHOD path"` meanwhile.
+- `POST config` with any of {"rate", "enabled", "hold_at_call", "hold_at_write"}: `hold_at_call: K`
+  forwards call K (counting from now) to the upstream and then holds its answer until
+  `POST release`, so a test can kill the client at exactly that point; `GET stats` shows
+  `"held": "METHOD path"` meanwhile. `hold_at_write: K` does the same with the K-th call that
+  changes something (not a GET, an EC2 Describe* or a GCP operation wait); `writes` in the stats
+  counts those.
 - `POST release`, `POST reset` (counters to zero).
 """
 
@@ -126,6 +130,12 @@ def is_read(body):
     return body.startswith(b"Action=Describe")
 
 
+def is_write(method, path, body):
+    """A call that changes something in the cloud: not a GET, an EC2 Describe* (POSTed) or a GCP
+    operation wait (POSTed too)."""
+    return method not in ("GET", "HEAD") and not is_read(body) and not path.split("?")[0].endswith("/wait")
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.Lock()
@@ -134,16 +144,20 @@ class State:
         self.kinds = [k for k in args.kinds.split(",") if k]
         self.enabled = True
         self.hold_at = None
+        self.hold_at_write = None
         self.release = threading.Event()
         self.reset_counters()
 
     def reset_counters(self):
         self.calls = 0
+        self.writes = 0
         self.forwarded = 0
         self.faults = {k: 0 for k in KINDS}
         self.retries = 0
         self.repeats = 0
         self.by_method = {}
+        self.by_call = {}  # describe(...) -> n: what a load run counts per operation
+        self.upstream_seconds = {}  # describe(...) -> seconds the upstream took, summed
         self.seen = {}  # request key -> (times seen, last one faulted)
         self.faulted_writes = []  # "kind METHOD what" of each faulted request that changes things
         self.held = None
@@ -157,6 +171,8 @@ class State:
             self.calls += 1
             n = self.calls
             self.by_method[method] = self.by_method.get(method, 0) + 1
+            what = describe(method, path, body)
+            self.by_call[what] = self.by_call.get(what, 0) + 1
             times, last_faulted = self.seen.get(key, (0, False))
             if times:
                 self.repeats += 1
@@ -171,10 +187,16 @@ class State:
                     if method != "GET" and not is_read(body):
                         self.faulted_writes.append(f"{kind} {describe(method, path, body)}")
             self.seen[key] = (times + 1, kind is not None)
+            write = is_write(method, path, body)
+            if write:
+                self.writes += 1
             hold = False
-            if self.hold_at is not None and n >= self.hold_at and self.held is None:
+            if self.held is None and (
+                (self.hold_at is not None and n >= self.hold_at)
+                or (write and self.hold_at_write is not None and self.writes >= self.hold_at_write)
+            ):
                 hold = True
-                self.hold_at = None
+                self.hold_at = self.hold_at_write = None
                 self.held = describe(method, path, body)
                 self.release.clear()
             return n, kind, hold
@@ -183,12 +205,15 @@ class State:
         with self.lock:
             return {
                 "calls": self.calls,
+                "writes": self.writes,
                 "forwarded": self.forwarded,
                 "faults": dict(self.faults),
                 "injected": sum(self.faults.values()),
                 "retries": self.retries,
                 "repeats": self.repeats,
                 "by_method": dict(self.by_method),
+                "by_call": dict(self.by_call),
+                "upstream_seconds": dict(self.upstream_seconds),
                 "held": self.held,
                 "faulted_writes": list(self.faulted_writes),
                 "enabled": self.enabled,
@@ -261,6 +286,10 @@ class Handler(BaseHTTPRequestHandler):
                     k = cfg["hold_at_call"]
                     st.hold_at = None if k is None else st.calls + int(k)
                     st.held = None
+                if "hold_at_write" in cfg:
+                    k = cfg["hold_at_write"]
+                    st.hold_at_write = None if k is None else st.writes + int(k)
+                    st.held = None
             out = st.stats()
         elif self.command == "POST" and what == "release":
             st.release.set()
@@ -268,7 +297,7 @@ class Handler(BaseHTTPRequestHandler):
         elif self.command == "POST" and what == "reset":
             with st.lock:
                 st.reset_counters()
-                st.hold_at = None
+                st.hold_at = st.hold_at_write = None
             st.release.set()
             out = st.stats()
         else:
@@ -284,11 +313,16 @@ class Handler(BaseHTTPRequestHandler):
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Host"] = up.netloc
             headers["Content-Length"] = str(len(body))
+            started = time.monotonic()
             conn.request(self.command, self.path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
+            took = time.monotonic() - started
+            what = describe(self.command, self.path, body)
             with self.state.lock:
                 self.state.forwarded += 1
+                spent = self.state.upstream_seconds
+                spent[what] = spent.get(what, 0.0) + took
             return resp.status, resp.getheaders(), data
         finally:
             conn.close()
