@@ -586,3 +586,228 @@ fn the_sample_database_has_one_primary_and_a_replica_cluster_in_another_cloud() 
         "primary and replica should be in different clouds here"
     );
 }
+
+/// The repository's platform.toml with the backup bucket in `cloud`, without the mesh and the
+/// sample application: their charts do not depend on the bucket, and fewer charts keep the render
+/// short.
+fn backup_in(cloud: &str) -> String {
+    let text = repo_platform_text();
+    let backup = text
+        .find("\n[backup]\n")
+        .expect("[backup] in platform.toml");
+    let line = text[backup..]
+        .lines()
+        .find(|l| l.starts_with("cloud "))
+        .expect("backup.cloud")
+        .to_string();
+    let mut text = format!(
+        "{}{}",
+        &text[..backup],
+        text[backup..].replacen(&line, &format!("cloud = \"{cloud}\""), 1)
+    );
+    if let Some(start) = text.find("\n[sample_app]\n") {
+        let end = text[start + 1..]
+            .find("\n[")
+            .map_or(text.len(), |i| start + 1 + i);
+        text.replace_range(start..end, "");
+    }
+    let mesh = text.find("\n[mesh]\n").expect("[mesh]");
+    let enabled = mesh + text[mesh..].find("enabled").expect("mesh.enabled");
+    let eol = enabled + text[enabled..].find('\n').expect("line");
+    text.replace_range(enabled..eol, "enabled = false");
+    text
+}
+
+/// A pod template's volume that projects a service-account token, as (audience, mount path of
+/// its directory in the first container).
+fn projected_token(template: &Value) -> Option<(String, String)> {
+    let spec = &template["spec"];
+    let volume = spec["volumes"]
+        .as_array()?
+        .iter()
+        .find(|v| v["projected"]["sources"][0]["serviceAccountToken"].is_object())?;
+    let audience = volume["projected"]["sources"][0]["serviceAccountToken"]["audience"]
+        .as_str()?
+        .to_string();
+    let mount = spec["containers"][0]["volumeMounts"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"] == volume["name"])?;
+    Some((audience, mount["mountPath"].as_str()?.to_string()))
+}
+
+fn template_env(template: &Value) -> BTreeMap<String, String> {
+    template["spec"]["containers"][0]["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some((e["name"].as_str()?.into(), e["value"].as_str()?.into())))
+        .collect()
+}
+
+/// Renders the platform with the bucket in `cloud`, validates every object strictly, and checks
+/// how each cluster's Velero (server and node agent) reaches the bucket: through its own cloud's
+/// webhook in the bucket's cloud, through a projected token and the SDK's federation elsewhere;
+/// and that every location (the default and the peers' read-only ones) carries what the plugin
+/// needs.
+fn check_bucket_in(cloud: &str) {
+    let Some(k8s) = shared_k8s() else { return };
+    let (p, r) = render_text(&backup_in(cloud), &k8s);
+    let b = p.backup.as_ref().expect("[backup]");
+    assert_eq!(b.cloud.as_str(), cloud);
+    let dir = tempfile::tempdir().expect("tempdir");
+    render::write(&r, dir.path()).expect("write");
+    let out = validate(&k8s, dir.path());
+    let text = common::text(&out);
+    assert!(out.status.success(), "invalid objects:\n{text}");
+    let summary: Value =
+        serde_json::from_str(text.lines().last().expect("summary")).expect("summary JSON");
+    assert_eq!(summary["failures"], 0, "{summary}");
+    let facts = multicloud_codegen::kubernetes::facts::examples(&p);
+    for c in &p.clusters {
+        let f = facts.iter().find(|f| f.name == c.name).unwrap();
+        let identity = &f.annotations["multicloud.io/velero-identity"];
+        let sa = find(&r, &c.name, "ServiceAccount", "velero-server");
+        let annotations = &sa["metadata"]["annotations"];
+        let server = &find(&r, &c.name, "Deployment", "velero")["spec"]["template"];
+        let agent = &find(&r, &c.name, "DaemonSet", "node-agent")["spec"]["template"];
+        let locations: Vec<&Value> = objects(&r, &c.name)
+            .into_iter()
+            .map(|(_, o)| o)
+            .filter(|o| o["kind"] == "BackupStorageLocation")
+            .collect();
+        assert_eq!(locations.len(), p.clusters.len(), "{}", c.name);
+        let credentials = objects(&r, &c.name).into_iter().map(|(_, o)| o).find(|o| {
+            o["kind"] == "ConfigMap" && o["metadata"]["name"] == "velero-gcp-credentials"
+        });
+        let home = c.cloud.as_str() == cloud;
+        for l in &locations {
+            let spec = &l["spec"];
+            assert_eq!(spec["provider"], cloud, "{}: {l}", c.name);
+            let config = &spec["config"];
+            match cloud {
+                // The GCP plugin signs URLs as this service account and refuses to start without it.
+                "gcp" => {
+                    assert_eq!(spec["objectStorage"]["bucket"], b.bucket.as_str());
+                    assert_eq!(
+                        &config["serviceAccount"],
+                        identity.as_str(),
+                        "{}: {l}",
+                        c.name
+                    );
+                }
+                _ => {
+                    assert_eq!(spec["objectStorage"]["bucket"], "velero");
+                    assert_eq!(config["storageAccount"], b.azure_account().as_str());
+                    assert_eq!(config["resourceGroup"], format!("{}-backups", p.name));
+                    assert_eq!(
+                        config["storageAccountURI"],
+                        format!("https://{}.blob.core.windows.net/", b.azure_account())
+                    );
+                    assert_eq!(config["useAAD"], "true");
+                }
+            }
+        }
+        for (what, template) in [("server", server), ("node agent", agent)] {
+            let env = template_env(template);
+            let token = projected_token(template);
+            let labels = &template["metadata"]["labels"];
+            match (cloud, home) {
+                ("gcp", true) => {
+                    assert_eq!(
+                        annotations["iam.gke.io/gcp-service-account"],
+                        identity.as_str()
+                    );
+                    assert!(
+                        token.is_none() && credentials.is_none(),
+                        "{}: GKE needs no token",
+                        c.name
+                    );
+                }
+                ("gcp", false) => {
+                    assert_eq!(
+                        env["GOOGLE_APPLICATION_CREDENTIALS"], "/etc/gcp/credentials.json",
+                        "{} {what}",
+                        c.name
+                    );
+                    let (audience, dir) =
+                        token.unwrap_or_else(|| panic!("{} {what}: no token", c.name));
+                    assert_eq!(audience, "multicloud-velero");
+                    let cm = credentials
+                        .unwrap_or_else(|| panic!("{}: no velero-gcp-credentials", c.name));
+                    assert_eq!(cm["metadata"]["namespace"], "velero");
+                    let file: Value =
+                        serde_json::from_str(cm["data"]["credentials.json"].as_str().unwrap())
+                            .unwrap();
+                    assert_eq!(file["type"], "external_account");
+                    assert_eq!(
+                        file["credential_source"]["file"],
+                        format!("{dir}/token"),
+                        "{} {what}",
+                        c.name
+                    );
+                    assert!(
+                        file["audience"].as_str().unwrap().ends_with(&format!(
+                            "/workloadIdentityPools/{}-velero/providers/{}",
+                            p.name, c.name
+                        )),
+                        "{file}"
+                    );
+                    assert!(
+                        file["service_account_impersonation_url"]
+                            .as_str()
+                            .unwrap()
+                            .contains(identity.as_str())
+                    );
+                    // The ConfigMap is mounted where the variable points.
+                    let volumes = template["spec"]["volumes"].as_array().unwrap();
+                    assert!(
+                        volumes
+                            .iter()
+                            .any(|v| v["configMap"]["name"] == "velero-gcp-credentials"),
+                        "{} {what}",
+                        c.name
+                    );
+                }
+                ("azure", true) => {
+                    assert_eq!(
+                        annotations["azure.workload.identity/client-id"],
+                        identity.as_str()
+                    );
+                    assert_eq!(
+                        labels["azure.workload.identity/use"], "true",
+                        "{} {what}",
+                        c.name
+                    );
+                    assert!(
+                        token.is_none(),
+                        "{}: AKS's webhook projects the token",
+                        c.name
+                    );
+                }
+                ("azure", false) => {
+                    assert_eq!(&env["AZURE_CLIENT_ID"], identity, "{} {what}", c.name);
+                    assert_eq!(
+                        &env["AZURE_TENANT_ID"],
+                        &f.annotations["multicloud.io/velero-tenant-id"]
+                    );
+                    let (audience, dir) =
+                        token.unwrap_or_else(|| panic!("{} {what}: no token", c.name));
+                    assert_eq!(audience, "api://AzureADTokenExchange");
+                    assert_eq!(env["AZURE_FEDERATED_TOKEN_FILE"], format!("{dir}/token"));
+                }
+                _ => unreachable!(),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bucket_on_gcs_renders_valid_objects_and_every_clusters_velero_reaches_it() {
+    check_bucket_in("gcp");
+}
+
+#[test]
+fn a_bucket_on_azure_renders_valid_objects_and_every_clusters_velero_reaches_it() {
+    check_bucket_in("azure");
+}

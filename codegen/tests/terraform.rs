@@ -359,26 +359,7 @@ fn environments_validate_and_plan_against_real_schemas() {
     let mut dirs = Vec::new();
     for env in envs {
         let d = sc.repo.join(&env);
-        // A local backend instead of the environment's remote one (override files replace it).
-        std::fs::write(
-            d.join("zz_test_override.tf"),
-            "terraform {\n  backend \"local\" {}\n}\n",
-        )
-        .expect("override");
-        // environments/global: the other environments' states and its inputs, made up.
-        for (name, text) in multicloud_codegen::harness::environment_test_files(&platform, &env) {
-            std::fs::write(d.join(name), text).expect("test file");
-        }
-        // environments/gitops: the states it reads, made up, and the clusters' credentials left
-        // unknown (offline, multicloud_cluster_auth cannot reach EKS or GKE).
-        if env == gitops::DIR {
-            for (name, text) in gitops::test_files(&platform) {
-                std::fs::write(d.join(name), text).expect("test file");
-            }
-            let main = d.join("main.tf");
-            let text = std::fs::read_to_string(&main).expect("main.tf");
-            std::fs::write(&main, gitops::unknown_cluster_auth(&text)).expect("main.tf");
-        }
+        prepare_environment(&d, &platform, &env);
         dirs.push((d, env));
     }
     let results = run_all(dirs, &sc.cli);
@@ -434,6 +415,244 @@ fn environments_validate_and_plan_against_real_schemas() {
                 global.log
             );
         }
+    }
+}
+
+/// Makes environment `env` of `platform` (written at `d`) plan offline: a local backend, the
+/// states it reads made up, and for environments/gitops the clusters' credentials left unknown.
+fn prepare_environment(d: &Path, platform: &multicloud_codegen::platform::Platform, env: &str) {
+    // A local backend instead of the environment's remote one (override files replace it).
+    std::fs::write(
+        d.join("zz_test_override.tf"),
+        "terraform {\n  backend \"local\" {}\n}\n",
+    )
+    .expect("override");
+    // environments/global: the other environments' states and its inputs, made up.
+    for (name, text) in multicloud_codegen::harness::environment_test_files(platform, env) {
+        std::fs::write(d.join(name), text).expect("test file");
+    }
+    // environments/gitops: the states it reads, made up, and the clusters' credentials left
+    // unknown (offline, multicloud_cluster_auth cannot reach EKS or GKE).
+    if env == gitops::DIR {
+        for (name, text) in gitops::test_files(platform) {
+            std::fs::write(d.join(name), text).expect("test file");
+        }
+        let main = d.join("main.tf");
+        let text = std::fs::read_to_string(&main).expect("main.tf");
+        std::fs::write(&main, gitops::unknown_cluster_auth(&text)).expect("main.tf");
+    }
+}
+
+/// The repository's platform.toml with the backup bucket in `cloud`.
+fn with_backup_in(text: &str, cloud: &str) -> String {
+    let at = text
+        .find("\n[backup]\n")
+        .expect("[backup] in platform.toml");
+    let line = text[at..]
+        .lines()
+        .find(|l| l.starts_with("cloud "))
+        .expect("backup.cloud")
+        .to_string();
+    format!(
+        "{}{}",
+        &text[..at],
+        text[at..].replacen(&line, &format!("cloud = \"{cloud}\""), 1)
+    )
+}
+
+/// With the bucket on GCS and on Azure: the bucket cloud's environment makes the bucket, and
+/// environments/gitops every cluster's Velero identity in the bucket's cloud (GKE Workload
+/// Identity, or a pool provider for an issuer elsewhere; a federated credential on Azure), all
+/// planned against the real google/azurerm/kubernetes schemas.
+#[test]
+fn a_bucket_on_gcs_or_azure_plans_with_every_clusters_identity() {
+    let Some(schemas) = schemas_dir() else {
+        eprintln!(
+            "SKIPPED: ../shared/provider-schemas not found: the GCS and Azure backup environments were NOT validated"
+        );
+        return;
+    };
+    let text =
+        std::fs::read_to_string(common::root().join("platform.toml")).expect("platform.toml");
+    let sc = scratch(&schemas, true);
+    let mut dirs = Vec::new();
+    let mut platforms = Vec::new();
+    for cloud in ["gcp", "azure"] {
+        let p = multicloud_codegen::platform::Platform::parse(
+            &with_backup_in(&text, cloud),
+            "platform.toml",
+        )
+        .unwrap_or_else(|e| panic!("backup.cloud = {cloud}: {e}"));
+        let root = sc._dir.path().join(format!("repo-{cloud}"));
+        common::write_tree(&root);
+        for (path, body) in multicloud_codegen::tree_for_platform(&p) {
+            let full = root.join(&path);
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+            std::fs::write(full, body).expect("write");
+        }
+        for env in [format!("environments/{cloud}"), gitops::DIR.to_string()] {
+            let d = root.join(&env);
+            prepare_environment(&d, &p, &env);
+            dirs.push((d, format!("{cloud}: {env}")));
+        }
+        platforms.push((cloud, p));
+    }
+    let results = run_all(dirs, &sc.cli);
+    let log = |name: &str| {
+        &results
+            .iter()
+            .find(|r| r.dir == name)
+            .unwrap_or_else(|| panic!("{name} was not planned"))
+            .log
+    };
+    let created = |addr: &str| format!("# {addr} will be created");
+    for (cloud, p) in &platforms {
+        let bucket_env = log(&format!("{cloud}: environments/{cloud}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let gitops_log = log(&format!("{cloud}: {}", gitops::DIR));
+        let flat = gitops_log.split_whitespace().collect::<Vec<_>>().join(" ");
+        let n = p.clusters.len();
+        let count = |needle: &str| gitops_log.matches(needle).count();
+        let outside: Vec<&str> = p
+            .clusters
+            .iter()
+            .filter(|c| c.cloud.as_str() != *cloud)
+            .map(|c| c.name.as_str())
+            .collect();
+        match *cloud {
+            "gcp" => {
+                for w in [
+                    created("module.backups.google_storage_bucket.this"),
+                    "uniform_bucket_level_access = true".into(),
+                    "public_access_prevention = \"enforced\"".into(),
+                ] {
+                    assert!(bucket_env.contains(&w), "{w:?} missing:\n{bucket_env}");
+                }
+                assert!(
+                    gitops_log.contains(&created("google_iam_workload_identity_pool.velero")),
+                    "{gitops_log}"
+                );
+                assert_eq!(
+                    count(".google_service_account.this will be created"),
+                    n,
+                    "a service account per cluster"
+                );
+                assert_eq!(
+                    count(".google_storage_bucket_iam_member.write_own_prefix will be created"),
+                    n
+                );
+                // GKE through Workload Identity; every other cluster through its own pool provider.
+                for c in &p.clusters {
+                    let gke = c.cloud.as_str() == "gcp";
+                    for (addr, want) in [
+                        (
+                            format!(
+                                "module.{}-velero.google_service_account_iam_member.gke[0]",
+                                c.name
+                            ),
+                            gke,
+                        ),
+                        (
+                            format!(
+                                "module.{}-velero.google_iam_workload_identity_pool_provider.cluster[0]",
+                                c.name
+                            ),
+                            !gke,
+                        ),
+                        (
+                            format!(
+                                "module.{}-velero.google_service_account_iam_member.federated[0]",
+                                c.name
+                            ),
+                            !gke,
+                        ),
+                        (
+                            format!(
+                                "module.{}-access.kubernetes_config_map_v1.velero_gcp_credentials[0]",
+                                c.name
+                            ),
+                            !gke,
+                        ),
+                    ] {
+                        assert_eq!(
+                            gitops_log.contains(&created(&addr)),
+                            want,
+                            "{addr}: {gitops_log}"
+                        );
+                    }
+                    let prefix = format!(
+                        "startsWith('projects/_/buckets/{}/objects/clusters/{}/')",
+                        p.backup.as_ref().unwrap().bucket,
+                        c.name
+                    );
+                    assert!(flat.contains(&prefix), "{prefix} missing:\n{gitops_log}");
+                }
+                assert_eq!(
+                    count(".google_iam_workload_identity_pool_provider.cluster[0] will be created"),
+                    outside.len()
+                );
+                for name in &outside {
+                    for w in [
+                        format!("workload_identity_pool_provider_id = \"{name}\""),
+                        format!("\"google.subject\" = \"'{name}:' + assertion.sub\""),
+                    ] {
+                        assert!(flat.contains(&w), "{w} missing:\n{gitops_log}");
+                    }
+                }
+                assert!(flat.contains("attribute_condition = \"assertion.sub == 'system:serviceaccount:velero:velero-server'\""), "{gitops_log}");
+                assert!(
+                    flat.contains("allowed_audiences = [ + \"multicloud-velero\", ]"),
+                    "{gitops_log}"
+                );
+            }
+            _ => {
+                for w in [
+                    created("module.backups.azurerm_storage_account.this"),
+                    created("module.backups.azurerm_storage_container.this"),
+                    created("module.backups.azurerm_role_definition.velero"),
+                    created("module.backups.azurerm_storage_management_policy.this"),
+                    "min_tls_version = \"TLS1_2\"".into(),
+                    "shared_access_key_enabled = false".into(),
+                ] {
+                    assert!(bucket_env.contains(&w), "{w:?} missing:\n{bucket_env}");
+                }
+                assert_eq!(
+                    count(".azurerm_user_assigned_identity.this will be created"),
+                    n
+                );
+                assert_eq!(
+                    count(".azurerm_federated_identity_credential.velero will be created"),
+                    n
+                );
+                assert_eq!(count(".azurerm_role_assignment.velero will be created"), n);
+                for c in &p.clusters {
+                    let w = format!("StringStartsWith 'clusters/{}/'", c.name);
+                    assert!(flat.contains(&w), "{w} missing:\n{gitops_log}");
+                }
+                assert!(
+                    flat.contains("subject = \"system:serviceaccount:velero:velero-server\""),
+                    "{gitops_log}"
+                );
+                assert!(
+                    flat.contains("\"api://AzureADTokenExchange\""),
+                    "{gitops_log}"
+                );
+                // GKE's issuer is known before apply; the others' come from their environments.
+                assert!(
+                    flat.contains("issuer = \"https://container.googleapis.com/v1/projects/"),
+                    "{gitops_log}"
+                );
+            }
+        }
+        // No S3 role where the bucket is not on S3, and the restore locations still per pair.
+        assert_eq!(count(".aws_iam_role.this will be created"), 0);
+        assert_eq!(
+            count(".kubernetes_manifest.restore_location["),
+            n * (n - 1),
+            "{cloud}"
+        );
     }
 }
 

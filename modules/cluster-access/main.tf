@@ -157,3 +157,32 @@ resource "kubernetes_secret_v1" "istio_reader" {
   type                           = "kubernetes.io/service-account-token"
   wait_for_service_account_token = true
 }
+
+# Before Argo CD installs Velero, whose pods mount the ConfigMap below (Argo CD's CreateNamespace then finds it).
+resource "kubernetes_namespace_v1" "velero" {
+  count = var.velero_gcp_credentials != null ? 1 : 0
+
+  metadata {
+    name = "velero"
+    labels = {
+      "app.kubernetes.io/managed-by" = "terraform"
+    }
+  }
+}
+
+# Velero exchanges its projected token at Google's STS and impersonates its service account as this file says.
+resource "kubernetes_config_map_v1" "velero_gcp_credentials" {
+  count = var.velero_gcp_credentials != null ? 1 : 0
+
+  metadata {
+    name = "velero-gcp-credentials"
+    labels = {
+      "app.kubernetes.io/managed-by" = "terraform"
+    }
+    namespace = kubernetes_namespace_v1.velero[0].metadata[0].name
+  }
+
+  data = {
+    "credentials.json" = var.velero_gcp_credentials
+  }
+}

@@ -25,3 +25,9 @@ variable "cacerts" {
   nullable    = false
   sensitive   = true
 }
+
+variable "velero_gcp_credentials" {
+  description = "Outside GCP, with the backup bucket on GCS: Google's external-account file for Velero (JSON, no secret), written to the ConfigMap velero-gcp-credentials in namespace velero. Null: neither is made."
+  type        = string
+  default     = null
+}

@@ -1,9 +1,10 @@
 //! `environments/gitops`: the Terraform side of the GitOps bridge, applied last. It reads the cloud
 //! environments' states (each cluster's endpoint, CA, OIDC issuer; the backup bucket's key) and
 //! global's (the mesh trust's `cacerts`), and writes into the clusters what only Terraform can:
-//! Velero's identity per cluster in the bucket's cloud, Argo CD on the hub with a cluster Secret per
-//! cluster (the labels and annotations of `kubernetes::facts`), and on every cluster `cacerts`,
-//! the Istio reader, the peers' remote secrets and read-only backup locations.
+//! Velero's identity per cluster in the bucket's cloud (`backup.rs`), Argo CD on the hub with a
+//! cluster Secret per cluster (the labels and annotations of `kubernetes::facts`), and on every
+//! cluster `cacerts`, the Istio reader, the peers' remote secrets and read-only backup locations
+//! (and, with the bucket on GCS, Google's external-account file for Velero outside GCP).
 //!
 //! Its own environment rather than global: its providers are the clusters' API servers, reachable
 //! only once the clusters exist and answering only to cluster credentials, and `kubernetes_manifest`
@@ -12,29 +13,28 @@
 
 use serde_json::Value;
 
+pub use super::backup::{EXPIRATION_MARGIN_DAYS, bucket_call, bucket_outputs};
+use super::backup::{gcp_credentials, identity, identity_items, tenant};
 use super::state::{backend, remote_state};
-use super::{ENV_REQUIRED_TERRAFORM, aws_providers, provider_alias, regenerate_note};
+use super::{ENV_REQUIRED_TERRAFORM, regenerate_note};
 use crate::expr::{Expr, func, obj, r, s, tpl};
 use crate::kubernetes::addons::restore_location;
-use crate::kubernetes::facts::{ApplyTime, Facts, IN_CLUSTER, velero_identity_name};
+use crate::kubernetes::facts::{ApplyTime, Facts, IN_CLUSTER};
 use crate::kubernetes::{ARGO_CD_VALUES, platform_apps};
-use crate::model::{Item, Module, Output, RequiredProvider, Variable, body, labeled, module_call};
+use crate::model::{Item, Module, Output, RequiredProvider, body, labeled, module_call};
 use crate::modules::cluster_access::{HELM_VERSION, KUBERNETES_VERSION};
 use crate::modules::{
-    AWS_VERSION, MULTICLOUD_SOURCE, MULTICLOUD_VERSION, aws_backup_bucket, aws_velero_role,
-    cluster_access, cluster_peers, gitops_hub, local_source,
+    MULTICLOUD_SOURCE, MULTICLOUD_VERSION, cluster_access, cluster_peers, gitops_hub, local_source,
 };
-use crate::platform::{Backup, Cloud, Cluster, Platform};
+use crate::platform::{Cloud, Cluster, Platform};
 
 pub const DIR: &str = "environments/gitops";
 /// Microsoft's application ID of the AKS AAD server, the audience of kubelogin's tokens.
 pub const AKS_SERVER_ID: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
-/// Days S3 keeps a backup's objects beyond Velero's own retention.
-pub const EXPIRATION_MARGIN_DAYS: u32 = 7;
-/// Stands for the Velero identity in the facts until it becomes a Terraform reference.
+/// Stand for the Velero identity and its tenant in the facts until they become Terraform
+/// references.
 const IDENTITY: &str = "\u{0}velero-identity";
-/// The input holding identities this generator does not make yet (GCP and Azure buckets).
-pub const IDENTITIES_VARIABLE: &str = "velero_identities";
+const TENANT: &str = "\u{0}velero-tenant";
 
 fn snake(name: &str) -> String {
     name.replace('-', "_")
@@ -120,46 +120,6 @@ pub fn gke_issuer(p: &Platform, c: &Cluster) -> String {
         c.region,
         c.name
     )
-}
-
-/// The shared backup bucket, in the bucket cloud's environment.
-pub fn bucket_call(p: &Platform, b: &Backup) -> Vec<Item> {
-    if b.cloud != Cloud::Aws {
-        return Vec::new();
-    }
-    let days = b.retention_hours.div_ceil(24) + EXPIRATION_MARGIN_DAYS;
-    vec![module_call(
-        "backups",
-        &local_source(aws_backup_bucket::DIR),
-        body()
-            .a("providers", obj([("aws", r(&format!("aws.{}", provider_alias(b.region(p)))))]))
-            .a("bucket", s(&b.bucket))
-            .a("expiration_days", crate::expr::num(days as i64))
-            .a("tags", r("local.tags"))
-            .build(),
-    )
-    .comment(&format!(
-        "Velero's bucket for every cluster (clusters/<cluster>/): backups expire after {}h in Velero, their objects {EXPIRATION_MARGIN_DAYS} days later here.",
-        b.retention_hours
-    ))]
-}
-
-pub fn bucket_outputs(b: &Backup) -> Vec<Output> {
-    if b.cloud != Cloud::Aws {
-        return Vec::new();
-    }
-    vec![
-        Output::new(
-            "backup_bucket",
-            "The backup bucket, for environments/gitops.",
-            r("module.backups.bucket"),
-        ),
-        Output::new(
-            "backup_kms_key_arn",
-            "The backup bucket's KMS key, for environments/gitops.",
-            r("module.backups.kms_key_arn"),
-        ),
-    ]
 }
 
 fn is_hub(p: &Platform, c: &Cluster) -> bool {
@@ -288,46 +248,24 @@ fn json(v: &Value) -> Expr {
     hcl::to_expression(v).unwrap_or_else(|e| panic!("a generated manifest is not HCL: {e}"))
 }
 
-/// Velero's identity of `c`: the role made here (S3 bucket), else the input.
-fn velero_identity(p: &Platform, c: &Cluster) -> Expr {
-    match p.backup.as_ref().map(|b| b.cloud) {
-        Some(Cloud::Aws) => r(&format!("module.{}-velero.role_arn", c.name)),
-        _ => r(&format!("var.{IDENTITIES_VARIABLE}[\"{}\"]", c.name)),
+/// `e` with every string equal to `placeholder` replaced by `with` (a reference to what this
+/// environment makes, inside a manifest built from the same code as `render`'s).
+fn substitute(e: Expr, placeholder: &str, with: &Expr) -> Expr {
+    match e {
+        Expr::String(x) if x == placeholder => with.clone(),
+        Expr::Array(items) => Expr::Array(
+            items
+                .into_iter()
+                .map(|i| substitute(i, placeholder, with))
+                .collect(),
+        ),
+        Expr::Object(o) => Expr::Object(
+            o.into_iter()
+                .map(|(k, v)| (k, substitute(v, placeholder, with)))
+                .collect(),
+        ),
+        other => other,
     }
-}
-
-fn velero_role(p: &Platform, b: &Backup, c: &Cluster) -> Item {
-    let bucket_cloud = Cloud::Aws;
-    let kms = r(&format!(
-        "data.terraform_remote_state.{}.outputs.backup_kms_key_arn",
-        bucket_cloud.as_str()
-    ));
-    let args = body()
-        // One aws provider: the bucket's region.
-        .a(
-            "providers",
-            obj([("aws", r(&format!("aws.{}", provider_alias(b.region(p)))))]),
-        )
-        .a("name", s(&velero_identity_name(p, c)))
-        .a("cluster", s(&c.name))
-        .a("bucket", s(&b.bucket))
-        .a("kms_key_arn", kms);
-    let args = match c.cloud {
-        Cloud::Aws => args
-            .a("oidc_issuer_url", state(c, "oidc_issuer_url"))
-            .a("oidc_provider_arn", state(c, "oidc_provider_arn")),
-        Cloud::Gcp => args.a("oidc_issuer_url", s(&gke_issuer(p, c))),
-        Cloud::Azure => args.a("oidc_issuer_url", state(c, "oidc_issuer_url")),
-    };
-    module_call(
-        &format!("{}-velero", c.name),
-        &local_source(aws_velero_role::DIR),
-        args.a("tags", r("local.tags")).build(),
-    )
-    .comment(&format!(
-        "Velero of {} signs in to the S3 bucket as this role (trusting the cluster's issuer).",
-        c.name
-    ))
 }
 
 fn providers_of(c: &Cluster, helm: bool) -> Expr {
@@ -352,6 +290,9 @@ fn access_call(p: &Platform, c: &Cluster) -> Item {
             )),
         );
     }
+    if let Some(credentials) = p.backup.as_ref().and_then(|bk| gcp_credentials(bk, c)) {
+        b = b.a("velero_gcp_credentials", credentials);
+    }
     module_call(
         &format!("{}-access", c.name),
         &local_source(cluster_access::DIR),
@@ -368,14 +309,13 @@ fn facts(p: &Platform, c: &Cluster) -> (Expr, Expr) {
         ApplyTime {
             server: String::new(),
             velero_identity: IDENTITY.into(),
+            velero_tenant: TENANT.into(),
         },
     );
-    let value = |v: &String| {
-        if v == IDENTITY {
-            velero_identity(p, c)
-        } else {
-            s(v)
-        }
+    let value = |v: &String| match (v.as_str(), &p.backup) {
+        (IDENTITY, Some(b)) => identity(b, c),
+        (TENANT, Some(_)) => tenant(c),
+        _ => s(v),
     };
     (
         obj(f.labels.iter().map(|(k, v)| (k.clone(), value(v)))),
@@ -472,11 +412,13 @@ fn peers_call(p: &Platform, c: &Cluster) -> Item {
             );
     }
     if let Some(bk) = &p.backup {
+        let me = identity(bk, c);
         b = b.a(
             "restore_locations",
-            obj(peers
-                .iter()
-                .map(|x| (x.name.clone(), json(&restore_location(p, bk, &x.name))))),
+            obj(peers.iter().map(|x| {
+                let manifest = json(&restore_location(p, bk, IDENTITY, &x.name));
+                (x.name.clone(), substitute(manifest, IDENTITY, &me))
+            })),
         );
     }
     module_call(
@@ -504,7 +446,6 @@ fn multicloud_provider(p: &Platform) -> hcl::Block {
 pub fn environment(p: &Platform) -> Module {
     let hub_name = p.gitops.as_ref().map(|g| g.hub.clone()).unwrap_or_default();
     let hub = p.cluster(&hub_name).unwrap_or(&p.clusters[0]);
-    let aws_bucket = p.backup.as_ref().filter(|b| b.cloud == Cloud::Aws);
     let state_cloud = p.global_state_cloud().unwrap_or(Cloud::Aws);
 
     let mut required_providers = vec![
@@ -517,13 +458,10 @@ pub fn environment(p: &Platform) -> Module {
         RequiredProvider::new("helm", "hashicorp/helm", Some(HELM_VERSION)),
     ];
     let mut provider_blocks = vec![multicloud_provider(p)];
-    if let Some(b) = aws_bucket {
-        required_providers.push(RequiredProvider::new(
-            "aws",
-            "hashicorp/aws",
-            Some(AWS_VERSION),
-        ));
-        provider_blocks.extend(aws_providers(p, std::iter::once(b.region(p))));
+    if let Some(b) = &p.backup {
+        let (required, blocks) = super::backup::providers(p, b);
+        required_providers.push(required);
+        provider_blocks.extend(blocks);
     }
     provider_blocks.extend(p.clusters.iter().map(kubernetes_provider));
     provider_blocks.push(helm_provider(hub));
@@ -537,23 +475,13 @@ pub fn environment(p: &Platform) -> Module {
     }
     main.push(crate::model::locals([("tags", super::tags(p))]));
     main.extend(p.clusters.iter().filter_map(|c| cluster_auth(p, c)));
-    if let Some(b) = aws_bucket {
-        for c in &p.clusters {
-            main.push(velero_role(p, b, c));
-        }
+    if let Some(b) = &p.backup {
+        main.extend(identity_items(p, b));
     }
     main.extend(p.clusters.iter().map(|c| access_call(p, c)));
     main.push(hub_call(p, hub));
     main.extend(p.clusters.iter().map(|c| peers_call(p, c)));
 
-    let mut variables = Vec::new();
-    if p.backup.as_ref().is_some_and(|b| b.cloud != Cloud::Aws) {
-        variables.push(Variable::new(
-            IDENTITIES_VARIABLE,
-            crate::expr::ty::map(crate::expr::ty::string()),
-            "Velero's identity per cluster (GCP service-account e-mail or Azure client ID): this generator makes them only for an S3 bucket so far.",
-        ));
-    }
     let clouds: Vec<String> = p
         .clouds()
         .iter()
@@ -568,14 +496,18 @@ pub fn environment(p: &Platform) -> Module {
              read-only backup locations. Generated from `platform.toml`; do not edit.",
             p.name,
             hub.name,
-            aws_bucket.map(|b| format!(" (IAM roles on the S3 bucket `{}`)", b.bucket)).unwrap_or_default(),
+            p.backup.as_ref().map(|b| match b.cloud {
+                Cloud::Aws => format!(" (IAM roles on the S3 bucket `{}`)", b.bucket),
+                Cloud::Gcp => format!(" (service accounts on the GCS bucket `{}`, through GKE Workload Identity or workload identity federation)", b.bucket),
+                Cloud::Azure => format!(" (user-assigned identities with federated credentials on the Azure container `{}/{}`)", b.azure_account(), crate::kubernetes::addons::AZURE_BACKUP_CONTAINER),
+            }).unwrap_or_default(),
         )],
         usage: None,
         required_version: ENV_REQUIRED_TERRAFORM.into(),
         required_providers,
         backend: Some(backend(p, state_cloud, "gitops")),
         provider_blocks,
-        variables,
+        variables: Vec::new(),
         main,
         outputs: vec![Output::new("cluster_secrets", "The Argo CD cluster Secrets on the hub, by cluster.", r("module.hub.cluster_secrets"))],
         notes: vec![
@@ -654,27 +586,7 @@ pub fn test_files(p: &Platform) -> Vec<(String, String)> {
                 outputs.insert(o.name.clone(), string(v));
             }
         }
-        if p.backup
-            .as_ref()
-            .is_some_and(|b| b.cloud == cloud && cloud == Cloud::Aws)
-        {
-            outputs.insert(
-                "backup_bucket".into(),
-                string(
-                    p.backup
-                        .as_ref()
-                        .map(|b| b.bucket.clone())
-                        .unwrap_or_default(),
-                ),
-            );
-            outputs.insert(
-                "backup_kms_key_arn".into(),
-                string(
-                    "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
-                        .into(),
-                ),
-            );
-        }
+        outputs.extend(super::backup::test_outputs(p, cloud));
         states.push((cloud.as_str().into(), outputs));
     }
     if p.mesh.enabled {

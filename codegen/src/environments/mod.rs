@@ -7,6 +7,7 @@
 //! repository; a platform in another repository uses the git source each module's README shows once
 //! platform.toml sets `modules_source`.
 
+pub mod backup;
 pub mod bootstrap;
 pub mod cloud;
 pub mod gitops;

@@ -287,25 +287,36 @@ pub const FEDERATION_CHART: &str = "kubernetes/federation";
 /// Velero backing up every cluster into the one bucket under its own prefix, volumes included by
 /// file-system backup (so a restore works in another cloud, where the cloud's disk snapshots
 /// cannot follow), with a daily schedule.
-/// A backup location's provider config for the bucket's cloud; `region` is the AWS region.
-fn location_config(p: &Platform, b: &Backup, region: String) -> Value {
+/// A backup location's provider config for the bucket's cloud; `region` is the AWS region and
+/// `identity` the Velero identity of the cluster the location is on (GCP's plugin signs download
+/// URLs as that service account and refuses to start without it).
+fn location_config(p: &Platform, b: &Backup, region: String, identity: String) -> Value {
     let mut config = serde_json::Map::new();
     match b.cloud {
         Cloud::Aws => {
             config.insert("region".into(), json!(region));
         }
-        Cloud::Gcp => {}
+        Cloud::Gcp => {
+            config.insert("serviceAccount".into(), json!(identity));
+        }
         Cloud::Azure => {
             let azure = p.azure.as_ref();
+            let account = b.azure_account();
             config.insert(
                 "resourceGroup".into(),
-                json!(azure.map(|a| a.state_resource_group.clone())),
+                json!(Backup::azure_resource_group(p)),
             );
-            config.insert("storageAccount".into(), json!(azure_backup_account(b)));
+            config.insert("storageAccount".into(), json!(account));
+            // Known up front: Velero needs no Azure Resource Manager read to find it.
+            config.insert(
+                "storageAccountURI".into(),
+                json!(format!("https://{account}.blob.core.windows.net/")),
+            );
             config.insert(
                 "subscriptionId".into(),
                 json!(azure.map(|a| a.subscription_id.clone())),
             );
+            // Entra ID tokens: the account has no shared keys.
             config.insert("useAAD".into(), json!("true"));
         }
     }
@@ -322,8 +333,9 @@ fn location_bucket(b: &Backup, bucket: String) -> String {
 }
 
 /// The read-only location on `peer`'s prefix that a cluster restores another cluster's backups
-/// from (Terraform writes one per peer, so adding a cluster changes no existing object).
-pub fn restore_location(p: &Platform, b: &Backup, peer: &str) -> Value {
+/// from (Terraform writes one per peer, so adding a cluster changes no existing object);
+/// `identity` is the Velero identity of the cluster it is on.
+pub fn restore_location(p: &Platform, b: &Backup, identity: &str, peer: &str) -> Value {
     json!({
         "apiVersion": "velero.io/v1",
         "kind": "BackupStorageLocation",
@@ -333,7 +345,7 @@ pub fn restore_location(p: &Platform, b: &Backup, peer: &str) -> Value {
             "objectStorage": {"bucket": location_bucket(b, b.bucket.clone()), "prefix": Backup::prefix(peer)},
             "accessMode": "ReadOnly",
             "default": false,
-            "config": location_config(p, b, b.region(p).to_string()),
+            "config": location_config(p, b, b.region(p).to_string(), identity.to_string()),
         },
     })
 }
@@ -342,7 +354,7 @@ pub fn restore_location(p: &Platform, b: &Backup, peer: &str) -> Value {
 /// cloud and holds the cluster's identity.
 fn velero(p: &Platform, b: &Backup, cloud: Cloud) -> Addon {
     let provider = velero_provider(b.cloud);
-    let config = location_config(p, b, ann(key::BACKUP_REGION));
+    let config = location_config(p, b, ann(key::BACKUP_REGION), ann(key::VELERO_IDENTITY));
     let bucket = location_bucket(b, ann(key::BACKUP_BUCKET));
     let mut values = json!({
             "configuration": {
@@ -450,15 +462,6 @@ pub const GCP_CREDENTIALS_CONFIGMAP: &str = "velero-gcp-credentials";
 
 /// On Azure the bucket is a container in a storage account named after the bucket.
 pub const AZURE_BACKUP_CONTAINER: &str = "velero";
-pub fn azure_backup_account(b: &Backup) -> String {
-    let mut s: String = b
-        .bucket
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    s.truncate(24);
-    s
-}
 
 /// The per-cloud values of the add-ons that have them, by file name.
 pub fn cloud_values(p: &Platform, cloud: Cloud) -> BTreeMap<&'static str, Value> {
@@ -510,7 +513,9 @@ fn ingress_values(cloud: Cloud) -> Value {
 /// workload identity of the cluster's service account federated into the bucket's cloud. In the
 /// bucket's own cloud the platform's webhook does it (EKS IRSA, GKE Workload Identity, AKS
 /// workload identity); from another cloud a projected service-account token is exchanged by the
-/// plugin's SDK (AWS web identity, Google external account, Azure federated token).
+/// plugin's SDK (AWS web identity, Google external account, Azure federated token). The node
+/// agent, which uploads the volumes' data (Kopia), runs as the same service account and gets the
+/// same token, files and variables (`configuration.extraEnvVars` reach both).
 fn velero_cloud_values(cluster: Cloud, bucket: Cloud) -> Value {
     let identity = ann(key::VELERO_IDENTITY);
     let plugin = velero_plugin(bucket);
@@ -530,12 +535,21 @@ fn velero_cloud_values(cluster: Cloud, bucket: Cloud) -> Value {
         }],
         "serviceAccount": {"server": {"annotations": {}}},
     });
-    let token_volume = |audience: &str, path: &str| {
+    let token_volume = |audience: &str| {
         json!({
             "name": "federated-token",
-            "projected": {"sources": [{"serviceAccountToken": {"audience": audience, "expirationSeconds": 3600, "path": path}}]},
+            "projected": {"sources": [{"serviceAccountToken": {"audience": audience, "expirationSeconds": 3600, "path": "token"}}]},
         })
     };
+    let token_mount =
+        |dir: &str| json!({"name": "federated-token", "mountPath": dir, "readOnly": true});
+    // Volumes and mounts for the server and the node agent alike.
+    fn mounted(v: &mut Value, volumes: Value, mounts: Value) {
+        v["extraVolumes"] = volumes.clone();
+        v["extraVolumeMounts"] = mounts.clone();
+        v["nodeAgent"] = json!({"extraVolumes": volumes, "extraVolumeMounts": mounts});
+    }
+    let mut env = None;
     match (cluster == bucket, bucket) {
         (true, Cloud::Aws) => {
             v["serviceAccount"]["server"]["annotations"] =
@@ -548,40 +562,58 @@ fn velero_cloud_values(cluster: Cloud, bucket: Cloud) -> Value {
         (true, Cloud::Azure) => {
             v["serviceAccount"]["server"]["annotations"] =
                 json!({"azure.workload.identity/client-id": identity});
-            v["podLabels"] = json!({"azure.workload.identity/use": "true"});
+            // The webhook injects the token and AZURE_* variables into labelled pods only.
+            let labels = json!({"azure.workload.identity/use": "true"});
+            v["podLabels"] = labels.clone();
+            v["nodeAgent"] = json!({"podLabels": labels});
         }
         (false, Cloud::Aws) => {
-            v["extraVolumes"] = json!([token_volume("sts.amazonaws.com", "token")]);
-            v["extraVolumeMounts"] = json!([{"name": "federated-token", "mountPath": "/var/run/secrets/aws", "readOnly": true}]);
-            v["configuration"] = json!({"extraEnvVars": [
+            mounted(
+                &mut v,
+                json!([token_volume(crate::modules::aws_velero_role::AUDIENCE)]),
+                json!([token_mount("/var/run/secrets/aws")]),
+            );
+            env = Some(json!([
                 {"name": "AWS_ROLE_ARN", "value": identity},
                 {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/aws/token"},
-            ]});
+            ]));
         }
         (false, Cloud::Gcp) => {
             // The external-account file names the pool provider; Terraform writes it as the
             // ConfigMap `velero-gcp-credentials` (it holds no secret).
-            v["extraVolumes"] = json!([
-                // The pool's OIDC provider lists this audience (Terraform sets allowed_audiences).
-                token_volume(GCP_FEDERATION_AUDIENCE, "token"),
-                {"name": "gcp-credentials", "configMap": {"name": GCP_CREDENTIALS_CONFIGMAP}},
-            ]);
-            v["extraVolumeMounts"] = json!([
-                {"name": "federated-token", "mountPath": "/var/run/secrets/gcp", "readOnly": true},
-                {"name": "gcp-credentials", "mountPath": "/etc/gcp", "readOnly": true},
-            ]);
-            v["configuration"] = json!({"extraEnvVars": [
+            mounted(
+                &mut v,
+                json!([
+                    // The pool's OIDC provider lists this audience (allowed_audiences).
+                    token_volume(GCP_FEDERATION_AUDIENCE),
+                    {"name": "gcp-credentials", "configMap": {"name": GCP_CREDENTIALS_CONFIGMAP}},
+                ]),
+                json!([
+                    token_mount("/var/run/secrets/gcp"),
+                    {"name": "gcp-credentials", "mountPath": "/etc/gcp", "readOnly": true},
+                ]),
+            );
+            env = Some(json!([
                 {"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/etc/gcp/credentials.json"},
-            ]});
+            ]));
         }
         (false, Cloud::Azure) => {
-            v["extraVolumes"] = json!([token_volume("api://AzureADTokenExchange", "token")]);
-            v["extraVolumeMounts"] = json!([{"name": "federated-token", "mountPath": "/var/run/secrets/azure", "readOnly": true}]);
-            v["configuration"] = json!({"extraEnvVars": [
+            mounted(
+                &mut v,
+                json!([token_volume(
+                    crate::modules::azure_velero_identity::AUDIENCE
+                )]),
+                json!([token_mount("/var/run/secrets/azure")]),
+            );
+            env = Some(json!([
                 {"name": "AZURE_CLIENT_ID", "value": identity},
+                {"name": "AZURE_TENANT_ID", "value": ann(key::VELERO_TENANT)},
                 {"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/var/run/secrets/azure/token"},
-            ]});
+            ]));
         }
+    }
+    if let Some(env) = env {
+        v["configuration"] = json!({"extraEnvVars": env});
     }
     v
 }

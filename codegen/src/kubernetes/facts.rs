@@ -25,6 +25,9 @@ pub mod key {
     pub const BACKUP_PREFIX: &str = "multicloud.io/backup-prefix";
     pub const BACKUP_REGION: &str = "multicloud.io/backup-region";
     pub const VELERO_IDENTITY: &str = "multicloud.io/velero-identity";
+    /// With the bucket on Azure: the identity's tenant, which Velero outside AKS names itself
+    /// (AKS's workload identity webhook injects it there).
+    pub const VELERO_TENANT: &str = "multicloud.io/velero-tenant-id";
 }
 
 /// The namespace Argo CD runs in on the hub.
@@ -38,6 +41,8 @@ pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 pub struct ApplyTime {
     pub server: String,
     pub velero_identity: String,
+    /// The Entra ID tenant of the Velero identity (bucket on Azure only).
+    pub velero_tenant: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,17 +56,10 @@ pub struct Facts {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// The identity a cluster's Velero uses lives in the bucket's cloud (whatever the cluster's own),
-/// named from the platform and cluster names so that Terraform (which creates it) and the values
-/// (which refer to it) agree without a lookup.
+/// The name of the identity a cluster's Velero uses, in the bucket's cloud (see
+/// [`crate::platform::velero_identity_name`]).
 pub fn velero_identity_name(p: &Platform, c: &Cluster) -> String {
-    let mut n = format!("{}-{}-velero", p.name, c.name);
-    // GCP service-account IDs are at most 30 characters.
-    if p.backup.as_ref().is_some_and(|b| b.cloud == Cloud::Gcp) && n.len() > 30 {
-        n = format!("velero-{}", c.name);
-        n.truncate(30);
-    }
-    n
+    crate::platform::velero_identity_name(p, &c.name)
 }
 
 impl Facts {
@@ -95,6 +93,9 @@ impl Facts {
             annotations.insert(key::BACKUP_PREFIX.into(), Backup::prefix(&c.name));
             annotations.insert(key::BACKUP_REGION.into(), b.region(p).into());
             annotations.insert(key::VELERO_IDENTITY.into(), at.velero_identity);
+            if b.cloud == Cloud::Azure {
+                annotations.insert(key::VELERO_TENANT.into(), at.velero_tenant);
+            }
         }
         if let Some(a) = &p.sample_app {
             // One cluster may run both halves; the front end then calls its local back end.
@@ -123,7 +124,7 @@ impl Facts {
 
     /// The facts `render` uses: apply-time values replaced by stand-ins of the same shape, built
     /// from the same names Terraform uses (an AWS role ARN with account 000000000000, a GCP
-    /// service-account e-mail in the platform's project, a zero Azure client ID).
+    /// service-account e-mail in the platform's project, a zero Azure client and tenant ID).
     pub fn example(p: &Platform, c: &Cluster) -> Facts {
         let identity = velero_identity_name(p, c);
         let bucket_cloud = p.backup.as_ref().map(|b| b.cloud).unwrap_or(c.cloud);
@@ -144,6 +145,7 @@ impl Facts {
             ApplyTime {
                 server: format!("https://{}.cluster.example", c.name),
                 velero_identity,
+                velero_tenant: "00000000-0000-0000-0000-000000000000".into(),
             },
         )
     }

@@ -20,7 +20,7 @@ use super::appset::{self, AppSetError};
 use super::facts::key;
 use super::facts::{Facts, examples};
 use super::{ARGO_CD_VALUES, yaml};
-use crate::platform::{Cloud, Platform};
+use crate::platform::{Backup, Cloud, Platform};
 use crate::render::Tree;
 
 /// The Kubernetes version charts are rendered for (`--kube-version`) and validated against.
@@ -382,7 +382,12 @@ pub fn terraform_objects(p: &Platform, facts: &[Facts]) -> BTreeMap<String, Vec<
                 objs.push(remote_secret(peer));
             }
             if let Some(b) = &p.backup {
-                objs.push(addons::restore_location(p, b, &peer.name));
+                let identity = me
+                    .annotations
+                    .get(key::VELERO_IDENTITY)
+                    .cloned()
+                    .unwrap_or_default();
+                objs.push(addons::restore_location(p, b, &identity, &peer.name));
             }
         }
         if p.sample_app.is_some() && me.labels.contains_key(key::SAMPLE_APP) {
@@ -422,8 +427,9 @@ fn database_certificates() -> Vec<Value> {
 
 /// Google's external-account file for Velero on a cluster outside GCP: exchange the projected
 /// service-account token at Google's STS for the pool provider made for this cluster, then
-/// impersonate the cluster's Velero service account. No secret in it. The project number is an
-/// apply-time value (a stand-in here).
+/// impersonate the cluster's Velero service account. No secret in it. Terraform writes it
+/// (`modules/cluster-access` from `gcp-velero-identity`'s `credentials_json`); the project number
+/// is an apply-time value (a stand-in here).
 fn gcp_external_account(p: &Platform, me: &Facts) -> Value {
     let project = p
         .gcp
@@ -432,7 +438,11 @@ fn gcp_external_account(p: &Platform, me: &Facts) -> Value {
         .unwrap_or("project");
     let file = json!({
         "type": "external_account",
-        "audience": format!("//iam.googleapis.com/projects/000000000000/locations/global/workloadIdentityPools/{}/providers/{}", p.name, me.name),
+        "audience": format!(
+            "//iam.googleapis.com/projects/000000000000/locations/global/workloadIdentityPools/{}/providers/{}",
+            Backup::gcp_pool_id(p),
+            Backup::gcp_provider_id(&me.name)
+        ),
         "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
         "token_url": "https://sts.googleapis.com/v1/token",
         "credential_source": {"file": "/var/run/secrets/gcp/token"},
@@ -444,7 +454,11 @@ fn gcp_external_account(p: &Platform, me: &Facts) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": addons::GCP_CREDENTIALS_CONFIGMAP, "namespace": "velero"},
+        "metadata": {
+            "name": addons::GCP_CREDENTIALS_CONFIGMAP,
+            "namespace": "velero",
+            "labels": {"app.kubernetes.io/managed-by": "terraform"},
+        },
         "data": {"credentials.json": file.to_string()},
     })
 }

@@ -2,7 +2,9 @@
 //! the other clusters use to reach it: the `argocd-manager` service account and its token (the hub's
 //! Argo CD deploys with it), and with the mesh the `istio-system` namespace holding `cacerts` (the
 //! cluster's intermediate CA from `multicloud_mesh_trust`, there before istiod starts) and a
-//! read-only service account whose token the peers' Istio remote secrets carry.
+//! read-only service account whose token the peers' Istio remote secrets carry; and for Velero
+//! outside GCP with the backup bucket on GCS, the `velero` namespace holding Google's
+//! external-account file.
 
 use crate::expr::{Expr, null, obj, r, s, strs, ty, var};
 use crate::model::{B, Item, Module, Output, RequiredProvider, Usage, Variable, body, resource};
@@ -69,6 +71,11 @@ pub fn module() -> Module {
             "Istio's charts own `istio-reader-service-account`; the reader here is \
              `multicloud-istio-reader`, so that Argo CD and Terraform never manage one object."
                 .into(),
+            "With `velero_gcp_credentials` (a cluster outside GCP whose Velero backs up to GCS), the \
+             `velero` namespace and the ConfigMap `velero-gcp-credentials` holding Google's \
+             external-account file (`gcp-velero-identity`'s `credentials_json`: no secret in it), \
+             there before Argo CD starts Velero, which mounts it."
+                .into(),
         ],
         usage: Some(Usage::new("access", &super::local_source(DIR))),
         required_version: REQUIRED_TERRAFORM.into(),
@@ -112,7 +119,22 @@ fn variables() -> Vec<Variable> {
                 ("root-cert.pem", s("-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n")),
                 ("cert-chain.pem", s("-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n")),
             ])),
+        Variable::new("velero_gcp_credentials", ty::string(), "Outside GCP, with the backup bucket on GCS: Google's external-account file for Velero (JSON, no secret), written to the ConfigMap velero-gcp-credentials in namespace velero. Null: neither is made.")
+            .default(null())
+            .example(s("{\"type\":\"external_account\",\"audience\":\"//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-velero/providers/eks-use1\",\"subject_token_type\":\"urn:ietf:params:oauth:token-type:jwt\",\"token_url\":\"https://sts.googleapis.com/v1/token\",\"credential_source\":{\"file\":\"/var/run/secrets/gcp/token\"},\"service_account_impersonation_url\":\"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/acme-eks-use1-velero@my-project.iam.gserviceaccount.com:generateAccessToken\"}")),
     ]
+}
+
+fn velero_gcp() -> Expr {
+    crate::expr::cond(
+        crate::expr::bin(
+            var("velero_gcp_credentials"),
+            hcl::expr::BinaryOperator::NotEq,
+            null(),
+        ),
+        crate::expr::num(1),
+        crate::expr::num(0),
+    )
 }
 
 fn main() -> Vec<Item> {
@@ -247,6 +269,29 @@ fn main() -> Vec<Item> {
             "mesh",
             "kubernetes_service_account_v1.istio_reader[0].metadata[0].name",
         ),
+        resource(
+            "kubernetes_namespace_v1",
+            "velero",
+            body()
+                .a("count", velero_gcp())
+                .b("metadata", metadata(s("velero"), None))
+                .build(),
+        )
+        .comment("Before Argo CD installs Velero, whose pods mount the ConfigMap below (Argo CD's CreateNamespace then finds it)."),
+        resource(
+            "kubernetes_config_map_v1",
+            "velero_gcp_credentials",
+            body()
+                .a("count", velero_gcp())
+                .b(
+                    "metadata",
+                    metadata(s(crate::kubernetes::addons::GCP_CREDENTIALS_CONFIGMAP), None)
+                        .a("namespace", r("kubernetes_namespace_v1.velero[0].metadata[0].name")),
+                )
+                .a("data", crate::expr::obj([("credentials.json", var("velero_gcp_credentials"))]))
+                .build(),
+        )
+        .comment("Velero exchanges its projected token at Google's STS and impersonates its service account as this file says."),
     ]
 }
 

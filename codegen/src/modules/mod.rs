@@ -4,9 +4,13 @@ pub mod aws_backup_bucket;
 pub mod aws_eks;
 pub mod aws_velero_role;
 pub mod azure_aks;
+pub mod azure_backup_storage;
+pub mod azure_velero_identity;
 pub mod cluster_access;
 pub mod cluster_peers;
+pub mod gcp_backup_bucket;
 pub mod gcp_gke;
+pub mod gcp_velero_identity;
 pub mod gitops_hub;
 pub mod networking;
 pub mod s3_protections;
@@ -38,6 +42,10 @@ pub fn all_from(git_source: Option<&str>) -> Vec<Module> {
         networking::module(),
         aws_backup_bucket::module(),
         aws_velero_role::module(),
+        gcp_backup_bucket::module(),
+        gcp_velero_identity::module(),
+        azure_backup_storage::module(),
+        azure_velero_identity::module(),
         cluster_access::module(),
         cluster_peers::module(),
         gitops_hub::module(),

@@ -95,8 +95,51 @@ impl Backup {
         })
     }
 
+    /// On Azure the bucket is a container in a storage account named after the bucket (its
+    /// letters and digits, at most 24).
+    pub fn azure_account(&self) -> String {
+        let mut s: String = self
+            .bucket
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        s.truncate(24);
+        s
+    }
+
+    /// On Azure, the resource group of the storage account and the Velero identities.
+    pub fn azure_resource_group(p: &Platform) -> String {
+        format!("{}-backups", p.name)
+    }
+
+    /// On GCP, the workload identity pool through which clusters in other clouds reach the bucket.
+    pub fn gcp_pool_id(p: &Platform) -> String {
+        format!("{}-velero", p.name)
+    }
+
+    /// On GCP, the pool provider of a cluster in another cloud (its OIDC issuer).
+    pub fn gcp_provider_id(cluster: &str) -> String {
+        cluster.to_string()
+    }
+
     pub(super) fn problems(&self, p: &Platform) -> Vec<String> {
         let mut e = Vec::new();
+        if p.gitops.is_none() {
+            e.push("backup: Argo CD installs Velero and environments/gitops makes its identities; add a [gitops] section (hub and repo_url)".into());
+        }
+        match self.cloud {
+            Cloud::Gcp => e.extend(self.gcp_problems(p)),
+            Cloud::Azure => {
+                let account = self.azure_account();
+                if account.len() < 3 {
+                    e.push(format!(
+                        "backup.bucket: {:?} names the Azure storage account {account:?} (its letters and digits), which needs 3 to 24",
+                        self.bucket
+                    ));
+                }
+            }
+            Cloud::Aws => {}
+        }
         if p.clusters_on(self.cloud).next().is_none() {
             e.push(format!(
                 "backup.cloud: {:?} has no [[clusters]]; the bucket lives in a cloud the platform runs in (one of: {})",
@@ -127,6 +170,71 @@ impl Backup {
         }
         e
     }
+}
+
+impl Backup {
+    /// GCP's naming rules for what each cluster gets: a service account (6-30 characters, unique),
+    /// and outside GCP a provider in the platform's workload identity pool (4-32 characters; IDs
+    /// starting with `gcp-` are Google's).
+    fn gcp_problems(&self, p: &Platform) -> Vec<String> {
+        let mut e = Vec::new();
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        for (i, c) in p.clusters.iter().enumerate() {
+            let id = velero_identity_name(p, &c.name);
+            if !gcp_account_id(&id) {
+                e.push(format!(
+                    "clusters[{i}].name: {:?} gives Velero's GCP service account ID {id:?} (backup.cloud = \"gcp\"), which must be 6 to 30 lowercase letters, digits or '-', ending with a letter or digit; choose another cluster name",
+                    c.name
+                ));
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == id) {
+                e.push(format!(
+                    "clusters[{i}].name: {:?} gives the same Velero service account ID {id:?} as clusters[{first}] (backup.cloud = \"gcp\"); choose another cluster name",
+                    c.name
+                ));
+            } else {
+                seen.push((id, i));
+            }
+            let provider = Self::gcp_provider_id(&c.name);
+            if c.cloud != Cloud::Gcp && (provider.len() < 4 || provider.starts_with("gcp-")) {
+                e.push(format!(
+                    "clusters[{i}].name: {:?} names the cluster's provider in GCP's workload identity pool (backup.cloud = \"gcp\"), which needs 4 to 32 characters and must not start with \"gcp-\"",
+                    c.name
+                ));
+            }
+        }
+        let pool = Self::gcp_pool_id(p);
+        if p.clusters.iter().any(|c| c.cloud != Cloud::Gcp) && pool.starts_with("gcp-") {
+            e.push(format!(
+                "name: {:?} names the workload identity pool {pool:?} through which the clusters outside GCP reach the backup bucket (backup.cloud = \"gcp\"); pool IDs starting with \"gcp-\" are Google's",
+                p.name
+            ));
+        }
+        e
+    }
+}
+
+/// A GCP service account ID: 6 to 30 lowercase letters, digits or '-', starting with a letter
+/// and ending with a letter or digit.
+fn gcp_account_id(s: &str) -> bool {
+    (6..=30).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The identity a cluster's Velero uses lives in the bucket's cloud (whatever the cluster's own),
+/// named from the platform and cluster names so that Terraform (which creates it) and the values
+/// (which refer to it) agree without a lookup.
+pub fn velero_identity_name(p: &Platform, cluster: &str) -> String {
+    let mut n = format!("{}-{cluster}-velero", p.name);
+    // GCP service-account IDs are at most 30 characters.
+    if p.backup.as_ref().is_some_and(|b| b.cloud == Cloud::Gcp) && n.len() > 30 {
+        n = format!("velero-{cluster}");
+        n.truncate(30);
+    }
+    n
 }
 
 impl Gitops {
@@ -290,6 +398,101 @@ mod tests {
         let all = errors(&text);
         assert!(
             all.contains("platform.toml: clusters[2].network: \"shared\" is also clusters[1]'s"),
+            "{all}"
+        );
+    }
+
+    fn layer_with_backup_in(cloud: &str) -> String {
+        format!("{THREE}{LAYER}").replace(
+            "cloud = \"aws\"\nbucket",
+            &format!("cloud = \"{cloud}\"\nbucket"),
+        )
+    }
+
+    #[test]
+    fn the_bucket_may_be_in_any_cloud_with_clusters() {
+        for cloud in ["gcp", "azure"] {
+            let p = crate::platform::Platform::parse(&layer_with_backup_in(cloud), "platform.toml")
+                .unwrap_or_else(|e| panic!("backup.cloud = {cloud}: {e}"));
+            assert_eq!(p.backup.as_ref().unwrap().cloud.as_str(), cloud);
+        }
+        let p = crate::platform::Platform::parse(&layer_with_backup_in("azure"), "platform.toml")
+            .unwrap();
+        let b = p.backup.as_ref().unwrap();
+        assert_eq!(b.azure_account(), "acmebackups");
+        assert_eq!(b.region(&p), "westeurope");
+        // GCP service-account IDs are at most 30 characters: long names fall back to velero-<cluster>.
+        let p = crate::platform::Platform::parse(
+            &layer_with_backup_in("gcp")
+                .replace("name = \"acme\"", "name = \"acme-platform-prod\""),
+            "platform.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            super::velero_identity_name(&p, "gke-euw1"),
+            "velero-gke-euw1"
+        );
+    }
+
+    #[test]
+    fn gcp_naming_limits_are_reported_on_the_cluster_key() {
+        // A 3-character cluster outside GCP cannot name its pool provider (4 to 32 characters).
+        let text = layer_with_backup_in("gcp").replace("name = \"aks-weu\"", "name = \"akw\"");
+        let all = errors(&text);
+        assert!(
+            all.contains("platform.toml: clusters[2].name: \"akw\" names the cluster's provider in GCP's workload identity pool"),
+            "{all}"
+        );
+        // Two long cluster names that share their first 23 characters share a service account ID.
+        let long = "eks-use1-aaaaaaaaaaaaaaa";
+        let text = layer_with_backup_in("gcp")
+            .replace("name = \"eks-use1\"", &format!("name = \"{long}\""))
+            .replace(
+                "name = \"aks-weu\"",
+                &format!("name = \"{}b\"", &long[..23]),
+            )
+            .replace("frontend = \"eks-use1\"", &format!("frontend = \"{long}\""))
+            .replace("hub = \"eks-use1\"", &format!("hub = \"{long}\""));
+        let all = errors(&text);
+        assert!(
+            all.contains(&format!(
+                "platform.toml: clusters[2].name: \"{}b\" gives the same Velero service account ID \"velero-{}\" as clusters[0]",
+                &long[..23],
+                &long[..23]
+            )),
+            "{all}"
+        );
+        // The same platform with the bucket on AWS has no such limit.
+        assert!(
+            crate::platform::Platform::parse(
+                &text.replace("cloud = \"gcp\"\nbucket", "cloud = \"aws\"\nbucket"),
+                "platform.toml"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_azure_bucket_name_must_leave_a_storage_account_name() {
+        let text = layer_with_backup_in("azure").replace("acme-backups", "a-b");
+        let all = errors(&text);
+        assert!(
+            all.contains(
+                "platform.toml: backup.bucket: \"a-b\" names the Azure storage account \"ab\""
+            ),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn backups_without_gitops_are_refused() {
+        let text = format!("{THREE}{LAYER}").replace(
+            "[gitops]\nhub = \"eks-use1\"\nrepo_url = \"https://github.com/acme/platform.git\"\n",
+            "",
+        );
+        let all = errors(&text);
+        assert!(
+            all.contains("platform.toml: backup: Argo CD installs Velero"),
             "{all}"
         );
     }

@@ -15,7 +15,7 @@ use ipnet::Ipv4Net;
 use serde::Deserialize;
 
 pub use ci::Ci;
-pub use gitops::{Backup, Gitops, SampleApp};
+pub use gitops::{Backup, Gitops, SampleApp, velero_identity_name};
 pub use global_lb::{DEFAULT_WEIGHT, GlobalLb, HealthCheck};
 pub use links::{Links, Topology};
 pub use modules_source::module_git_source;
