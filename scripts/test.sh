@@ -23,6 +23,22 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test --all-targets 2>&1 | tee "$log"
+step "the quickstart's build is part of this one"
+# Cargo resolves features per command: scripts/quickstart.sh builds the provider alone, this script
+# the whole workspace with its dev-dependencies. Where a dependency's features differ between the
+# two (pulled in by codegen's or the tests' dependencies), both are compiled, and every crate above
+# it too: aws-sdk-ec2 twice. provider/Cargo.toml pins such features; this catches a new split.
+rebuilt="$(cargo build --bin terraform-provider-multicloud --message-format=json 2>/dev/null |
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and not m["fresh"]:
+        print(m["package_id"])')"
+if [[ -n "$rebuilt" ]]; then
+  echo "FAIL: the quickstart's build compiles what the tests' build did not reuse (a feature split; pin the features in provider/Cargo.toml):" >&2
+  echo "$rebuilt" >&2
+  exit 1
+fi
 step "generated modules: current, terraform fmt, validate/plan against the real provider schemas, checkov"
 bash scripts/check-generated.sh
 # One closing line for the whole run (cargo prints one per test binary, far above).
