@@ -734,6 +734,23 @@ fn check_gitops_plan(platform: &multicloud_codegen::platform::Platform, log: &st
             "{w:?} missing from the gitops plan:\n{log}"
         );
     }
+    // The sample database's certificates (the test's made-up input) on its clusters only.
+    if let Some(app) = &platform.sample_app {
+        for c in &names {
+            for secret in ["database_ca", "database_replication"] {
+                let addr = created(&format!(
+                    "module.{c}-peers.kubernetes_secret_v1.{secret}[0]"
+                ));
+                assert_eq!(
+                    log.contains(&addr),
+                    app.clusters().contains(c),
+                    "{addr} on {c}:\n{log}"
+                );
+            }
+        }
+        assert!(flat.contains("name = \"sample-db-replication\""), "{log}");
+        assert!(flat.contains("type = \"kubernetes.io/tls\""), "{log}");
+    }
     // Only EKS has an IRSA provider already: GKE and AKS get one made for their issuer.
     assert_eq!(
         count(".aws_iam_openid_connect_provider.this[0] will be created"),

@@ -289,6 +289,7 @@ module "eks-use1-peers" {
       token          = module.aks-weu-access.istio_reader_token
     }
   }
+  database_certificates = var.sample_db_certificates
   restore_locations = {
     gke-euw1 = {
       apiVersion = "velero.io/v1"
@@ -357,6 +358,7 @@ module "gke-euw1-peers" {
       token          = module.aks-weu-access.istio_reader_token
     }
   }
+  database_certificates = var.sample_db_certificates
   restore_locations = {
     eks-use1 = {
       apiVersion = "velero.io/v1"

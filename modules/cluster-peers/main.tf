@@ -24,3 +24,43 @@ resource "kubernetes_manifest" "restore_location" {
   for_each = var.restore_locations
   manifest = each.value
 }
+
+# The replication CA, the same on every app cluster: each member accepts the others' streaming_replica certificate.
+resource "kubernetes_secret_v1" "database_ca" {
+  count = var.database_certificates == null ? 0 : 1
+
+  metadata {
+    name      = "sample-db-ca"
+    namespace = "sample-app"
+    labels = {
+      "app.kubernetes.io/managed-by" = "terraform"
+      "cnpg.io/reload"               = "true"
+    }
+  }
+
+  type = "Opaque"
+  data = {
+    "ca.crt" = var.database_certificates.ca_cert_pem
+    "ca.key" = var.database_certificates.ca_key_pem
+  }
+}
+
+# The streaming_replica client certificate a replica presents to the primary.
+resource "kubernetes_secret_v1" "database_replication" {
+  count = var.database_certificates == null ? 0 : 1
+
+  metadata {
+    name      = "sample-db-replication"
+    namespace = "sample-app"
+    labels = {
+      "app.kubernetes.io/managed-by" = "terraform"
+      "cnpg.io/reload"               = "true"
+    }
+  }
+
+  type = "kubernetes.io/tls"
+  data = {
+    "tls.crt" = var.database_certificates.replication_cert_pem
+    "tls.key" = var.database_certificates.replication_key_pem
+  }
+}

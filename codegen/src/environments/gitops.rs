@@ -35,6 +35,28 @@ pub const AKS_SERVER_ID: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
 /// references.
 const IDENTITY: &str = "\u{0}velero-identity";
 const TENANT: &str = "\u{0}velero-tenant";
+/// The input holding the sample database's replication certificates.
+pub const DATABASE_CERTIFICATES: &str = "sample_db_certificates";
+
+/// The sample database's replication certificates, an input: no provider this repository
+/// validates against generates X.509 certificates (../shared has no hashicorp/tls schema), and
+/// `multicloud_mesh_trust` issues only CA certificates with PKCS#8 keys, which CloudNativePG
+/// cannot sign with.
+fn database_certificates_variable() -> crate::model::Variable {
+    use crate::expr::ty;
+    crate::model::Variable::new(
+        DATABASE_CERTIFICATES,
+        ty::object([
+            ("ca_cert_pem", ty::string()),
+            ("ca_key_pem", ty::string()),
+            ("replication_cert_pem", ty::string()),
+            ("replication_key_pem", ty::string()),
+        ]),
+        "The sample database's replication certificates, written on every app cluster (modules/cluster-peers): a CA (certificate and EC key in SEC1 PEM) and the streaming_replica client certificate and key it issued. Null: the Secrets are not written and the database members cannot replicate. See the README for the openssl commands.",
+    )
+    .default(crate::expr::null())
+    .sensitive()
+}
 
 fn snake(name: &str) -> String {
     name.replace('-', "_")
@@ -411,6 +433,15 @@ fn peers_call(p: &Platform, c: &Cluster) -> Item {
                 })),
             );
     }
+    if p.sample_app
+        .as_ref()
+        .is_some_and(|a| a.clusters().contains(&c.name.as_str()))
+    {
+        b = b.a(
+            "database_certificates",
+            r(&format!("var.{DATABASE_CERTIFICATES}")),
+        );
+    }
     if let Some(bk) = &p.backup {
         let me = identity(bk, c);
         b = b.a(
@@ -507,7 +538,11 @@ pub fn environment(p: &Platform) -> Module {
         required_providers,
         backend: Some(backend(p, state_cloud, "gitops")),
         provider_blocks,
-        variables: Vec::new(),
+        variables: p
+            .sample_app
+            .iter()
+            .map(|_| database_certificates_variable())
+            .collect(),
         main,
         outputs: vec![Output::new("cluster_secrets", "The Argo CD cluster Secrets on the hub, by cluster.", r("module.hub.cluster_secrets"))],
         notes: vec![
@@ -531,8 +566,35 @@ pub fn environment(p: &Platform) -> Module {
                     .into(),
             ),
             regenerate_note(),
-        ],
+        ]
+        .into_iter()
+        .chain(p.sample_app.iter().map(|_| database_certificates_note()))
+        .collect(),
     }
+}
+
+/// How to make the sample database's certificates (see `database_certificates_variable`).
+fn database_certificates_note() -> (String, String) {
+    (
+        "Sample database certificates".into(),
+        format!(
+            "`{DATABASE_CERTIFICATES}` holds the replication CA and the `streaming_replica` client certificate every \
+             app cluster's CloudNativePG member shares (Secrets `sample-db-ca` and `sample-db-replication`). No \
+             provider this repository validates against makes certificates (there is no hashicorp/tls schema in \
+             ../shared), so they are an input, kept sensitive in the state:\n\n\
+             ```shell\n\
+             openssl ecparam -name prime256v1 -genkey -noout -out ca.key\n\
+             openssl req -x509 -new -key ca.key -subj '/CN=sample-db-ca' -days 3650 -out ca.crt \\\n\
+             \x20 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign\n\
+             openssl ecparam -name prime256v1 -genkey -noout -out replication.key\n\
+             openssl req -new -key replication.key -subj '/CN=streaming_replica' | openssl x509 -req -CA ca.crt \\\n\
+             \x20 -CAkey ca.key -CAcreateserial -days 365 -out replication.crt \\\n\
+             \x20 -extfile <(printf 'keyUsage=critical,digitalSignature,keyAgreement\\nextendedKeyUsage=clientAuth')\n\
+             ```\n\n\
+             then pass them as `TF_VAR_{DATABASE_CERTIFICATES}` (a JSON object with `ca_cert_pem`, `ca_key_pem`, \
+             `replication_cert_pem`, `replication_key_pem`)."
+        ),
+    )
 }
 
 fn remote_state_global(p: &Platform) -> Item {
@@ -630,6 +692,20 @@ pub fn test_files(p: &Platform) -> Vec<(String, String)> {
         .collect::<Vec<_>>()
         .join("\n");
     files.push(("zz_test_remote_override.tf".into(), text));
+    // Made-up PEMs of the right kinds: the plan writes the database Secrets on the app clusters.
+    if p.sample_app.is_some() {
+        let pem = |kind: &str| format!("-----BEGIN {kind}-----\nMIIB\n-----END {kind}-----\n");
+        let vars = json!({DATABASE_CERTIFICATES: {
+            "ca_cert_pem": pem("CERTIFICATE"),
+            "ca_key_pem": pem("EC PRIVATE KEY"),
+            "replication_cert_pem": pem("CERTIFICATE"),
+            "replication_key_pem": pem("EC PRIVATE KEY"),
+        }});
+        files.push((
+            "zz_test.auto.tfvars.json".into(),
+            serde_json::to_string_pretty(&vars).unwrap_or_default(),
+        ));
+    }
     // Offline, the clusters' credentials cannot be fetched: an ephemeral resource whose settings are
     // unknown at plan is not opened (override files cannot change ephemeral blocks, so the test
     // rewrites their `name`, see `unknown_cluster_auth`).

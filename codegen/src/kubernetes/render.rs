@@ -404,9 +404,16 @@ pub fn terraform_objects(p: &Platform, facts: &[Facts]) -> BTreeMap<String, Vec<
 }
 
 /// The sample database's replication certificates, the same on every app cluster (one CA, so any
-/// member streams from any other): Terraform generates them (apply-time values, stand-ins here).
+/// member streams from any other): Terraform writes them (`modules/cluster-peers`, from the
+/// `sample_db_certificates` input of environments/gitops; stand-ins here).
 fn database_certificates() -> Vec<Value> {
-    let meta = |name: &str| json!({"name": name, "namespace": "sample-app", "labels": {"cnpg.io/reload": "true"}});
+    let meta = |name: &str| {
+        json!({
+            "name": name,
+            "namespace": "sample-app",
+            "labels": {"app.kubernetes.io/managed-by": "terraform", "cnpg.io/reload": "true"},
+        })
+    };
     vec![
         json!({
             "apiVersion": "v1",

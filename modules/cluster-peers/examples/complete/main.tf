@@ -23,6 +23,12 @@ module "peers" {
       token          = "eyJhbGciOi..."
     }
   }
+  database_certificates = {
+    ca_cert_pem          = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"
+    ca_key_pem           = "-----BEGIN EC PRIVATE KEY-----\n...\n-----END EC PRIVATE KEY-----\n"
+    replication_cert_pem = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"
+    replication_key_pem  = "-----BEGIN EC PRIVATE KEY-----\n...\n-----END EC PRIVATE KEY-----\n"
+  }
   restore_locations = {
     gke-euw1 = {
       apiVersion = "velero.io/v1"
