@@ -997,6 +997,13 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"id": key_id, "value": body["value"]}, {}
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default listen backlog is 5: a client's burst of parallel connections
+    # (-parallelism=50) overflows it and the kernel drops SYNs, each a retry after 1, 3, 7 ... s.
+    request_queue_size = 128
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
@@ -1015,8 +1022,7 @@ def main():
     emu.auth = TokenCheck(args.token, args.tokens_file)
     emu.base = "http://127.0.0.1"
     Handler.emu = emu
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
     print(f"LISTENING http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -877,6 +877,13 @@ def pool_health(pool, healthy):
     return {"pool_id": pool["id"], "pop_health": pop_health}
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default listen backlog is 5: a client's burst of parallel connections
+    # (-parallelism=50) overflows it and the kernel drops SYNs, each a retry after 1, 3, 7 ... s.
+    request_queue_size = 128
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
@@ -900,8 +907,7 @@ def main():
     Handler.store.dns_delay = args.dns_delay
     if args.dns:
         Handler.store.dns_port = dns_wire.serve("127.0.0.1", Handler.store.answer)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
     print(f"LISTENING http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -24,7 +24,8 @@ bodies that carry random ids, e.g. a Route 53 CallerReference, differ between ru
 Test controls (never faulted) under `/__fault_proxy/`:
 - `GET stats`: {"calls", "forwarded", "faults": {kind: n}, "retries", "repeats", "by_method",
   "by_call": {"METHOD path [EC2 action]": n}, "upstream_seconds": {same keys: seconds the
-  upstream took to answer them, summed}, "faulted_writes": ["kind METHOD path [EC2 action]", ...]}.
+  upstream took to answer them, summed}, "in_flight": calls waiting for the upstream now,
+  "oldest_in_flight": ["METHOD path", seconds] or null, "faulted_writes": ["kind METHOD path [EC2 action]", ...]}.
   `repeats` counts requests identical (method, path, body) to an earlier one, polls included;
   `retries` only those whose previous identical request got a fault.
 - `POST config` with any of {"rate", "enabled", "hold_at_call", "hold_at_write"}: `hold_at_call: K`
@@ -158,6 +159,7 @@ class State:
         self.by_method = {}
         self.by_call = {}  # describe(...) -> n: what a load run counts per operation
         self.upstream_seconds = {}  # describe(...) -> seconds the upstream took, summed
+        self.in_flight = {}  # token -> (describe(...), monotonic start): waiting for the upstream
         self.seen = {}  # request key -> (times seen, last one faulted)
         self.faulted_writes = []  # "kind METHOD what" of each faulted request that changes things
         self.held = None
@@ -214,6 +216,12 @@ class State:
                 "by_method": dict(self.by_method),
                 "by_call": dict(self.by_call),
                 "upstream_seconds": dict(self.upstream_seconds),
+                "in_flight": len(self.in_flight),
+                "oldest_in_flight": min(
+                    ([what, round(time.monotonic() - t, 1)] for what, t in self.in_flight.values()),
+                    key=lambda x: -x[1],
+                    default=None,
+                ),
                 "held": self.held,
                 "faulted_writes": list(self.faulted_writes),
                 "enabled": self.enabled,
@@ -314,11 +322,18 @@ class Handler(BaseHTTPRequestHandler):
             headers["Host"] = up.netloc
             headers["Content-Length"] = str(len(body))
             started = time.monotonic()
-            conn.request(self.command, self.path, body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-            took = time.monotonic() - started
             what = describe(self.command, self.path, body)
+            token = object()
+            with self.state.lock:
+                self.state.in_flight[token] = (what, started)
+            try:
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+            finally:
+                with self.state.lock:
+                    self.state.in_flight.pop(token, None)
+            took = time.monotonic() - started
             with self.state.lock:
                 self.state.forwarded += 1
                 spent = self.state.upstream_seconds
@@ -368,6 +383,10 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of a client's parallel connections
+    # overflows it, and the kernel drops the SYNs it cannot queue (the client retries after 1, 3,
+    # 7 ... s). -parallelism=50 makes such bursts.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         # A client killed mid-request (tests/e2e/crash.rs) is expected, not worth a traceback.

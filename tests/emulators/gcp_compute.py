@@ -1023,6 +1023,10 @@ class QuietServer(ThreadingHTTPServer):
     """A client that gave up on a request (its timeout, a test's deliberate abandon) is normal
     here: no traceback for the reply that found the socket closed."""
 
+    # socketserver's default listen backlog is 5: a client's burst of parallel connections
+    # (-parallelism=50) overflows it and the kernel drops SYNs, each a retry after 1, 3, 7 ... s.
+    request_queue_size = 128
+
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             super().handle_error(request, client_address)
