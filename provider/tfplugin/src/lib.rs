@@ -10,6 +10,11 @@ pub mod cty;
 pub mod diag;
 pub mod framework;
 pub mod function;
+// Fuzz targets: the AFL++ harness (fuzz/) builds them with the `fuzzing` feature; the unit tests
+// replay the committed corpus through them.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod plan;
 pub mod plan_modifier;
