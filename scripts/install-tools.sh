@@ -15,6 +15,8 @@
 #   mermaid/node_modules  Mermaid and jsdom (npm), which parse every generated diagram in the tests
 #   k8s-venv/bin/kubernetes-validate  the Kubernetes JSON schemas (PyPI kubernetes-validate), with
 #                         jsonschema and PyYAML for checking custom resources against the real CRDs
+#   cargo-afl             (crates.io) into cargo's own bin folder, with the AFL++ it ships built for
+#                         this rustc under ~/.local/share/afl.rs: the fuzzers of scripts/fuzz.sh
 # Idempotent: each tool writes a stamp when done, and is skipped while its
 # stamp and its files are there.
 set -euo pipefail
@@ -206,6 +208,39 @@ else
     --cache "$work/npm-cache" "mermaid@$MERMAID" "jsdom@$JSDOM" >/dev/null)
   rm -rf "$work"
   stamp mermaid "$MERMAID-$JSDOM"
+fi
+
+# 9. cargo-afl and its AFL++ (scripts/fuzz.sh). Installing cargo-afl builds the AFL++ it ships
+# (afl-fuzz, afl-cmin, the runtime linked into the targets) with make and a C compiler. Into cargo's
+# bin folder rather than $TOOLS: a four-minute build that every clone on this machine then reuses.
+CARGO_AFL=0.18.2
+afl_built() {
+  local release hash
+  release=$(rustc -vV | sed -n 's/^release: //p')
+  hash=$(rustc -vV | sed -n 's/^commit-hash: //p')
+  local dir="${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$release-${hash:0:7}/afl.rs-$CARGO_AFL"
+  [[ -x "$dir/afl/bin/afl-fuzz" && -f "$dir/afl-llvm/afl-compiler-rt.o" ]]
+}
+if [[ "$(cargo afl --version 2>/dev/null)" == "cargo-afl $CARGO_AFL "* ]] && afl_built; then
+  say "cargo-afl $CARGO_AFL (AFL++): already installed"
+else
+  for tool in make cc; do
+    command -v "$tool" >/dev/null && continue
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+      say "cargo-afl: installing make and gcc from Debian's packages to build AFL++"
+      (apt-get update -qq && apt-get install -y -qq make gcc) >/dev/null
+    else
+      say "FAIL: cargo-afl builds AFL++ with make and cc; '$tool' is missing and apt-get is not available to this user (install Debian's make and gcc)"
+      exit 1
+    fi
+  done
+  if [[ "$(cargo afl --version 2>/dev/null)" != "cargo-afl $CARGO_AFL "* ]]; then
+    say "cargo-afl $CARGO_AFL: cargo install (builds AFL++ too, about four minutes)"
+    cargo install --quiet --locked --force --target-dir "$WORK/cargo-afl" cargo-afl --version "$CARGO_AFL" >&2
+  fi
+  # A new rustc needs AFL++'s runtime built again for it.
+  afl_built || cargo afl config --build --force >&2
+  afl_built || { say "FAIL: cargo-afl did not build AFL++ (cargo afl config --build --verbose shows why)"; exit 1; }
 fi
 
 say "done: $TOOLS/bin"

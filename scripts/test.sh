@@ -39,6 +39,8 @@ if [[ -n "$rebuilt" ]]; then
   echo "$rebuilt" >&2
   exit 1
 fi
+step "fuzzing: a bounded AFL++ run of every target from the committed corpus (docs/fuzzing.md)"
+bash scripts/fuzz.sh smoke 20
 step "generated modules: current, terraform fmt, validate/plan against the real provider schemas, checkov"
 bash scripts/check-generated.sh
 # One closing line for the whole run (cargo prints one per test binary, far above).
