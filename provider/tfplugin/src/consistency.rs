@@ -92,7 +92,8 @@ fn check_plan_block(
             BlockNesting::Single | BlockNesting::Group => {
                 if c.is_null() != p.is_null() && b.nesting == BlockNesting::Single {
                     out.push(format!("{here}: block presence differs from configuration"));
-                } else {
+                } else if !(c.is_null() && p.is_null()) {
+                    // An absent block has no nested blocks to check.
                     check_plan_block(&b.block, c, p, &here, out);
                 }
             }
@@ -238,6 +239,24 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("unknown planned"))
         );
+    }
+
+    #[test]
+    fn an_absent_single_block_holding_block_collections_is_fine() {
+        // Found by fuzzing (plan): a null single block was searched for its nested list blocks,
+        // and their null was reported as "null planned for a block collection".
+        use crate::schema::NestedBlock;
+        let inner = Block::new("i").block(NestedBlock::new(
+            "rule",
+            BlockNesting::List,
+            Block::new("r"),
+        ));
+        let b = Block::new("t").block(NestedBlock::new("root", BlockNesting::Single, inner));
+        let absent = Value::object([("root", Value::Null)]);
+        assert!(check_plan(&b, &absent, &absent).is_empty());
+        // A present one still has its collections checked.
+        let present = Value::object([("root", Value::object([("rule", Value::Null)]))]);
+        assert_eq!(check_plan(&b, &present, &present).len(), 1);
     }
 
     #[test]

@@ -67,12 +67,12 @@ where
 }
 
 /// A computed value that never changes once set: keep the prior value instead of "known after
-/// apply".
+/// apply". Not when the configuration itself is unknown: Terraform then requires an unknown plan.
 pub struct UseStateForUnknown;
 
 impl PlanModifier for UseStateForUnknown {
     fn modify(&self, req: &AttributePlanRequest<'_>, resp: &mut AttributePlanResponse) {
-        if resp.planned.is_unknown() && !req.prior.is_null() {
+        if resp.planned.is_unknown() && !req.config.is_unknown() && !req.prior.is_null() {
             resp.planned = req.prior.clone();
         }
     }
@@ -111,6 +111,25 @@ mod tests {
         assert!(run(&grow_only, Value::int(4), Value::int(2)).requires_replace);
         assert!(!run(&grow_only, Value::int(4), Value::int(8)).requires_replace);
         assert!(!run(&grow_only, Value::int(4), Value::int(4)).requires_replace);
+    }
+
+    #[test]
+    fn an_unknown_configuration_stays_unknown() {
+        // Found by fuzzing (plan): an optional+computed attribute set to a value not known yet
+        // was planned as its prior value, which Terraform rejects as an invalid plan.
+        let path = Path::root().attr("x");
+        let mut resp = AttributePlanResponse {
+            planned: Value::Unknown,
+            requires_replace: false,
+            diags: Diagnostics::new(),
+        };
+        let req = AttributePlanRequest {
+            path: &path,
+            config: &Value::Unknown,
+            prior: &Value::string("a"),
+        };
+        UseStateForUnknown.modify(&req, &mut resp);
+        assert_eq!(resp.planned, Value::Unknown);
     }
 
     #[test]

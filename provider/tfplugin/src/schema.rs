@@ -313,6 +313,17 @@ fn check_attributes(attrs: &[Attribute], at: &str, out: &mut Vec<String>) {
         }
         if let AttrKind::Nested { attributes, .. } = &a.kind {
             check_attributes(attributes, &format!("{here}."), out);
+            let names = attributes.iter().map(|m| m.name.as_str()).collect();
+            check_unique(names, &format!("{here}."), out);
+        }
+    }
+}
+
+fn check_unique(mut names: Vec<&str>, at: &str, out: &mut Vec<String>) {
+    names.sort_unstable();
+    for pair in names.windows(2) {
+        if pair[0] == pair[1] {
+            out.push(format!("{at}{}: defined twice", pair[0]));
         }
     }
 }
@@ -342,12 +353,7 @@ fn check_block(block: &Block, at: &str, out: &mut Vec<String>) {
         }
         check_block(&b.block, &format!("{here}."), out);
     }
-    names.sort_unstable();
-    for pair in names.windows(2) {
-        if pair[0] == pair[1] {
-            out.push(format!("{at}{}: defined twice", pair[0]));
-        }
-    }
+    check_unique(names, at, out);
 }
 
 #[cfg(test)]
@@ -366,5 +372,19 @@ mod tests {
             .attr(Attribute::new("both", Type::String).required().computed());
         let problems = check(&bad);
         assert_eq!(problems.len(), 4, "{problems:#?}");
+    }
+
+    #[test]
+    fn check_flags_repeated_members_of_nested_attributes() {
+        // Found by fuzzing (plan): two members of one name in a nested attribute passed the check,
+        // and the object type kept only one of them.
+        let member = |computed: bool| {
+            let a = Attribute::new("tags", Type::String);
+            if computed { a.computed() } else { a.optional() }
+        };
+        let b = Block::default().attr(
+            Attribute::nested("rules", Nesting::List, vec![member(true), member(false)]).optional(),
+        );
+        assert_eq!(check(&b), vec!["rules.tags: defined twice".to_string()]);
     }
 }
